@@ -1,0 +1,15 @@
+"""gaussmix: Gaussian mixture models fitted by exact, chunked Expectation-Maximization.
+
+>>> import numpy as np
+>>> from gaussmix import GaussianMixture
+>>> X = np.random.RandomState(0).normal(size=(500, 2))
+>>> GaussianMixture(n_components=2, random_state=0).fit(X).weights_.shape
+(2,)
+"""
+
+from .estimator import GaussianMixture
+from .exceptions import ConvergenceWarning, CovarianceError, InvalidParameterError
+
+__version__ = "0.1.0"
+
+__all__ = ["ConvergenceWarning", "CovarianceError", "GaussianMixture", "InvalidParameterError", "__version__"]

@@ -1,0 +1,113 @@
+"""Parameter and input checks with messages that name the problem."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .covariance import COVARIANCE_TYPES
+from .covariance._common import check_shape, to_float_array
+from .exceptions import InvalidParameterError
+
+
+def _fail(owner: str, name: str, expected: str, value) -> None:
+    raise InvalidParameterError(f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead.")
+
+
+def check_int(value, name: str, owner: str, low: int, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < low:
+        _fail(owner, name, f"an int in the range [{low}, inf)" + (" or None" if allow_none else ""), value)
+
+
+def check_real(value, name: str, owner: str, low: float) -> None:
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or np.isnan(value)
+        or value < low
+    ):
+        _fail(owner, name, f"a float in the range [{low}, inf)", value)
+
+
+def check_option(value, name: str, owner: str, options) -> None:
+    if not isinstance(value, str) or value not in options:
+        _fail(owner, name, "a str among " + "{" + ", ".join(repr(o) for o in sorted(options)) + "}", value)
+
+
+def check_estimator_params(est) -> None:
+    """Validate the constructor parameters of a ``GaussianMixture``-like estimator."""
+    from .core.init import INIT_METHODS
+
+    owner = type(est).__name__
+    check_int(est.n_components, "n_components", owner, 1)
+    check_option(est.covariance_type, "covariance_type", owner, COVARIANCE_TYPES)
+    check_real(est.tol, "tol", owner, 0.0)
+    check_real(est.reg_covar, "reg_covar", owner, 0.0)
+    check_int(est.max_iter, "max_iter", owner, 0)
+    check_int(est.n_init, "n_init", owner, 1)
+    check_option(est.init_params, "init_params", owner, INIT_METHODS)
+    if not isinstance(est.warm_start, (bool, np.bool_)):
+        _fail(owner, "warm_start", "an instance of 'bool'", est.warm_start)
+    if not isinstance(est.verbose, (bool, np.bool_)):
+        check_int(est.verbose, "verbose", owner, 0)
+    check_int(est.verbose_interval, "verbose_interval", owner, 1)
+    check_int(est.chunk_size, "chunk_size", owner, 1, allow_none=True)
+    rs = est.random_state
+    if not (rs is None or isinstance(rs, np.random.RandomState)
+            or (isinstance(rs, numbers.Integral) and not isinstance(rs, (bool, np.bool_)) and 0 <= rs < 2**32)):
+        _fail(owner, "random_state", "an int in the range [0, 4294967295], an instance of "
+              "'numpy.random.mtrand.RandomState' or None", rs)
+
+
+def check_sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
+    """Validated weights of shape ``(n_samples,)`` in ``X.dtype``, or ``None``.
+
+    Weights must be finite, non-negative and not all zero; a scalar applies to every row.
+    """
+    if sample_weight is None:
+        return None
+    n = X.shape[0]
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n, sample_weight)
+    try:
+        w = np.asarray(sample_weight)
+    except Exception as exc:
+        raise ValueError(f"sample_weight could not be converted to an array: {exc}") from None
+    if w.dtype.kind not in "biuf":
+        raise ValueError(f"sample_weight must be numeric, got dtype {w.dtype}.")
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"sample_weight.shape == {w.shape}, expected ({n},) to match X with {n} rows.")
+    w = w.astype(X.dtype)
+    if not np.all(np.isfinite(w)):
+        bad = int(np.count_nonzero(~np.isfinite(w)))
+        raise ValueError(f"sample_weight contains {bad} NaN or infinite value(s).")
+    if np.any(w < 0):
+        raise ValueError(f"sample_weight must be non-negative; {int(np.count_nonzero(w < 0))} value(s) are negative.")
+    if not np.any(w > 0):
+        raise ValueError("sample_weight sums to zero: at least one row needs a positive weight.")
+    return w
+
+
+def check_weights_init(weights, n_components: int) -> np.ndarray:
+    """``weights_init``: shape ``(n_components,)``, in [0, 1], summing to one."""
+    weights = to_float_array(weights, "weights_init")
+    check_shape(weights, (n_components,), "weights_init")
+    if np.any(weights < 0.0) or np.any(weights > 1.0):
+        raise ValueError(
+            f"'weights_init' must be in the range [0, 1], but got min value {weights.min():.5f}, "
+            f"max value {weights.max():.5f}."
+        )
+    atol = 1e-6 if weights.dtype == np.float32 else 1e-8
+    if abs(1.0 - float(np.sum(weights, dtype=np.float64))) > atol:
+        raise ValueError(f"'weights_init' must sum to one, but sum(weights_init) = {np.sum(weights):.8f}.")
+    return weights
+
+
+def check_means_init(means, n_components: int, n_features: int) -> np.ndarray:
+    """``means_init``: shape ``(n_components, n_features)``, finite."""
+    means = to_float_array(means, "means_init")
+    check_shape(means, (n_components, n_features), "means_init")
+    return means

@@ -1,0 +1,131 @@
+"""Initial parameters: responsibilities from a seeding rule, then one M-step.
+
+For unweighted in-memory float64 data every rule consumes the random generator
+exactly as scikit-learn's ``GaussianMixture`` does, so the same ``random_state`` gives
+the same starting point (and the same fit):
+
+* ``"kmeans"``: hard labels of ``KMeans(n_clusters=k, n_init=1, random_state=rng)``;
+* ``"k-means++"``: one-hot at the rows chosen by :func:`sklearn.cluster.kmeans_plusplus`;
+* ``"random"``: uniform draws ``rng.uniform(size=(n, k))`` normalised per row (drawn
+  chunk by chunk in row order, which yields the same stream);
+* ``"random_from_data"``: one-hot at ``rng.choice(n, size=k, replace=False)`` rows.
+
+Sample weights enter every rule: KMeans and k-means++ take them, random rows are drawn
+with probability proportional to weight, and the M-step weights every row.
+
+Two details follow scikit-learn so that the numbers agree, not only the fit:
+
+* the initial weights are the components' masses divided by the total row weight, so
+  for the one-row rules (``"k-means++"``, ``"random_from_data"``) they are ``1/n`` each
+  and do not sum to one until the first M-step; responsibilities do not depend on
+  this, only the first lower bound does (``GaussianMixture`` normalises them when
+  ``max_iter=0`` returns the initial parameters);
+* a tied covariance takes the total scatter of all rows (see
+  :class:`gaussmix.covariance.tied.TiedCovariance`), which for the one-row rules gives
+  a broad starting covariance rather than ``reg_covar * I``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans, kmeans_plusplus
+
+from ..covariance import get_covariance
+from .mstep import mstep, nk_floor
+from .params import MixtureParams
+from .stats import SufficientStats
+
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
+def _labels_to_resp(labels: np.ndarray, n_components: int, dtype) -> np.ndarray:
+    resp = np.zeros((labels.shape[0], n_components), dtype=dtype)
+    resp[np.arange(labels.shape[0]), labels] = 1
+    return resp
+
+
+def _seed_rows(data, n_components: int, init_params: str, rng: np.random.RandomState):
+    """What the rule decides: ('labels', labels), ('rows', indices) or ('random', None)."""
+    X, w = data.X, data.sample_weight
+    if init_params == "kmeans":
+        labels = KMeans(n_clusters=n_components, n_init=1, random_state=rng).fit(X, sample_weight=w).labels_
+        return "labels", labels
+    if init_params == "k-means++":
+        _, indices = kmeans_plusplus(X, n_components, random_state=rng, sample_weight=w)
+        return "rows", indices
+    if init_params == "random_from_data":
+        if w is None:
+            indices = rng.choice(data.n_samples, size=n_components, replace=False)
+        else:
+            p = w.astype(np.float64) / np.sum(w, dtype=np.float64)
+            if np.count_nonzero(p) < n_components:
+                raise ValueError(
+                    f"init_params='random_from_data' needs at least n_components={n_components} rows "
+                    f"with positive sample_weight, got {np.count_nonzero(p)}."
+                )
+            indices = rng.choice(data.n_samples, size=n_components, replace=False, p=p)
+        return "rows", indices
+    if init_params == "random":
+        return "random", None
+    raise ValueError(f"init_params must be one of {INIT_METHODS}, got {init_params!r}.")
+
+
+def initial_stats(data, n_components: int, covariance_type: str, init_params: str,
+                  rng: np.random.RandomState) -> SufficientStats:
+    """Statistics of the data under the rule's responsibilities (one pass, in row order)."""
+    cov = get_covariance(covariance_type)
+    kind, seed = _seed_rows(data, n_components, init_params, rng)
+    # Centre on the weighted data mean: any representable shift is exact, a central one
+    # keeps float32 accurate.
+    shift = np.average(data.X, axis=0, weights=data.sample_weight).astype(data.dtype).astype(np.float64)
+    total = SufficientStats.zeros(cov, n_components, data.n_features, shift)
+    for start, stop, Xc, wc in data.chunks():
+        if kind == "labels":
+            resp = _labels_to_resp(seed[start:stop], n_components, data.dtype)
+        elif kind == "rows":
+            inside = (seed >= start) & (seed < stop)
+            resp = np.zeros((stop - start, n_components), dtype=data.dtype)
+            resp[seed[inside] - start, np.flatnonzero(inside)] = 1
+        else:
+            resp = rng.uniform(size=(stop - start, n_components)).astype(data.dtype)
+            resp /= resp.sum(axis=1)[:, None]
+        total = total + SufficientStats.from_responsibilities(cov, Xc, resp, wc, shift)
+    return total
+
+
+def initial_params(
+    data,
+    *,
+    n_components: int,
+    covariance_type: str,
+    init_params: str,
+    reg_covar: float,
+    rng: np.random.RandomState,
+    weights_init: np.ndarray | None = None,
+    means_init: np.ndarray | None = None,
+    precisions_init: np.ndarray | None = None,
+) -> MixtureParams:
+    """Starting parameters for EM (see the module docstring).
+
+    User-given ``weights_init``, ``means_init`` and ``precisions_init`` (already
+    validated) replace the estimated ones; when all three are given the data are not
+    read and ``rng`` is not used.
+    """
+    cov = get_covariance(covariance_type)
+    estimated = None
+    if weights_init is None or means_init is None or precisions_init is None:
+        stats = initial_stats(data, n_components, covariance_type, init_params, rng)
+        if precisions_init is None:
+            estimated = mstep(stats, covariance_type, reg_covar, nk_floor(data.dtype), weights_total=stats.n)
+        else:
+            # Only weights/means are needed: skip factorising covariances we replace.
+            nk_reg = stats.nk + nk_floor(data.dtype)
+            estimated = MixtureParams(
+                covariance_type, nk_reg / stats.n, stats.shift + stats.s1 / nk_reg[:, None], None, None
+            )
+    weights = estimated.weights if weights_init is None else np.asarray(weights_init, dtype=np.float64)
+    means = estimated.means if means_init is None else np.asarray(means_init, dtype=np.float64)
+    if precisions_init is None:
+        return MixtureParams(covariance_type, weights, means, estimated.covariances, estimated.precisions_cholesky)
+    prec_chol = cov.precisions_cholesky_from_precisions(np.asarray(precisions_init, dtype=np.float64))
+    return MixtureParams.from_precisions_cholesky(covariance_type, weights, means, prec_chol)

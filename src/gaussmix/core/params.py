@@ -1,0 +1,97 @@
+"""The parameters of a fitted mixture, as one immutable value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..covariance import CovarianceType, get_covariance
+
+
+@dataclass(frozen=True, eq=False)
+class MixtureParams:
+    """Weights, means and covariances of a Gaussian mixture (float64).
+
+    Parameters
+    ----------
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}
+    weights : ndarray of shape (n_components,)
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray
+        ``(k, d, d)`` full, ``(d, d)`` tied, ``(k, d)`` diag, ``(k,)`` spherical.
+    precisions_cholesky : ndarray, same shape as ``covariances``
+        Upper Cholesky factors of the precisions (scikit-learn's convention).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = MixtureParams.from_covariances("spherical", np.array([0.5, 0.5]),
+    ...                                    np.array([[0.0], [3.0]]), np.array([1.0, 4.0]))
+    >>> p.precisions_cholesky
+    array([1. , 0.5])
+    """
+
+    covariance_type: str
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    precisions_cholesky: np.ndarray
+
+    @property
+    def covariance(self) -> CovarianceType:
+        """The covariance type object from the registry."""
+        return get_covariance(self.covariance_type)
+
+    @property
+    def n_components(self) -> int:
+        return self.means.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        return self.means.shape[1]
+
+    @classmethod
+    def from_covariances(cls, covariance_type, weights, means, covariances) -> "MixtureParams":
+        """Build the value, factorising the covariances (raises ``CovarianceError``)."""
+        cov = get_covariance(covariance_type)
+        covariances = np.asarray(covariances, dtype=np.float64)
+        return cls(
+            covariance_type,
+            np.asarray(weights, dtype=np.float64),
+            np.asarray(means, dtype=np.float64),
+            covariances,
+            cov.precisions_cholesky(covariances),
+        )
+
+    @classmethod
+    def from_precisions_cholesky(cls, covariance_type, weights, means, precisions_cholesky) -> "MixtureParams":
+        """Build the value from Cholesky factors of precisions; covariances are derived."""
+        cov = get_covariance(covariance_type)
+        precisions_cholesky = np.asarray(precisions_cholesky, dtype=np.float64)
+        return cls(
+            covariance_type,
+            np.asarray(weights, dtype=np.float64),
+            np.asarray(means, dtype=np.float64),
+            cov.covariances_from_cholesky(precisions_cholesky),
+            precisions_cholesky,
+        )
+
+    @property
+    def precisions(self) -> np.ndarray:
+        """Inverse covariances, same shape as ``covariances``."""
+        return self.covariance.precisions(self.precisions_cholesky)
+
+    def n_parameters(self) -> int:
+        """Free parameters: covariances + means + (weights - 1), as scikit-learn counts them."""
+        k, d = self.means.shape
+        return int(self.covariance.n_parameters(k, d) + k * d + k - 1)
+
+    def default_shift(self) -> np.ndarray:
+        """The mixture's mean, ``weights @ means / sum(weights)``: the centring of the next E-step."""
+        return (self.weights @ self.means) / np.sum(self.weights)
+
+    def normalised(self) -> "MixtureParams":
+        """The same parameters with weights scaled to sum to one."""
+        return MixtureParams(self.covariance_type, self.weights / np.sum(self.weights), self.means,
+                             self.covariances, self.precisions_cholesky)

@@ -1,0 +1,539 @@
+"""``GaussianMixture``: a drop-in for scikit-learn's estimator on the additive-statistics core."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from time import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, DensityMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import (
+    check_estimator_params,
+    check_means_init,
+    check_sample_weight,
+    check_weights_init,
+)
+from .core import EStep, MixtureParams, initial_params, run_em
+from .covariance import get_covariance
+from .data import ArrayData
+from .exceptions import ConvergenceWarning
+
+__all__ = ["GaussianMixture"]
+
+
+class GaussianMixture(DensityMixin, BaseEstimator):
+    """Gaussian mixture model fitted by exact Expectation-Maximization.
+
+    A drop-in replacement for :class:`sklearn.mixture.GaussianMixture`: the same
+    parameters, methods and fitted attributes, and the same numbers (for unweighted
+    float64 input the same ``random_state`` gives the same initialization and fit).
+    Each EM iteration reads the data once, in row chunks, reducing every chunk to
+    additive sufficient statistics; no ``n x k x d`` temporary is ever made.
+
+    Beyond scikit-learn: ``fit(X, sample_weight=...)`` fits weighted samples (integer
+    weights equal repeated rows), and float32 data are processed in float32 while the
+    statistics are accumulated in float64 around a shift, so variances do not go
+    negative for data far from zero.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of mixture components.
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
+        'full': each component has its own covariance matrix; 'tied': all share one;
+        'diag': each has a diagonal covariance; 'spherical': each has one variance.
+    tol : float, default=1e-3
+        EM stops when the lower bound (mean log-likelihood) changes by less than this.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance, keeping them positive definite.
+    max_iter : int, default=100
+        Maximum number of EM iterations per initialization.
+    n_init : int, default=1
+        Number of initializations; the one with the highest lower bound is kept.
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
+        How the initial responsibilities are chosen (see :mod:`gaussmix.core.init`).
+    weights_init : array-like of shape (n_components,), default=None
+        Initial weights; estimated by ``init_params`` when None.
+    means_init : array-like of shape (n_components, n_features), default=None
+        Initial means; estimated by ``init_params`` when None.
+    precisions_init : array-like, default=None
+        Initial precisions (inverse covariances), shaped like ``covariances_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization and :meth:`sample`.
+    warm_start : bool, default=False
+        If True, each ``fit`` starts from the previous solution (``n_init`` is ignored
+        after the first fit).
+    verbose : int, default=0
+        1 prints the initializations and iterations; 2 adds timings and bound changes.
+    verbose_interval : int, default=10
+        Iterations between verbose messages.
+    chunk_size : int, default=None
+        Rows per chunk of the E-step; None picks a size that keeps temporaries near
+        16 MB. Results do not depend on it beyond rounding.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixing weights, summing to one.
+    means_ : ndarray of shape (n_components, n_features)
+        Component means.
+    covariances_ : ndarray
+        Covariances: ``(n_components, n_features, n_features)`` for 'full',
+        ``(n_features, n_features)`` for 'tied', ``(n_components, n_features)`` for
+        'diag', ``(n_components,)`` for 'spherical'.
+    precisions_ : ndarray
+        Inverses of ``covariances_``, same shape.
+    precisions_cholesky_ : ndarray
+        Upper Cholesky factors ``U`` of the precisions (``precision = U @ U.T``); square
+        roots for 'diag' and 'spherical'.
+    converged_ : bool
+        Whether the best initialization converged.
+    n_iter_ : int
+        EM iterations of the best initialization.
+    lower_bound_ : float
+        Weighted mean log-likelihood of the training data under the parameters before
+        the last M-step of the best initialization.
+    lower_bounds_ : list of float
+        The lower bound at each iteration of the best initialization.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+
+    Notes
+    -----
+    Fitted parameters are float64 whatever the input's dtype (the M-step runs in float64);
+    :meth:`predict_proba` and :meth:`score_samples` return the input's dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix import GaussianMixture
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+    >>> gm.means_[np.argsort(gm.means_[:, 0])]
+    array([[ 1.,  2.],
+           [10.,  2.]])
+    >>> gm.predict([[0, 0], [12, 3]]).tolist() == [gm.predict([[1, 2]])[0], gm.predict([[10, 2]])[0]]
+    True
+    """
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init=None,
+        means_init=None,
+        precisions_init=None,
+        random_state=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+        chunk_size: int | None = None,
+    ):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.chunk_size = chunk_size
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
+        """Estimate the parameters with EM.
+
+        Runs ``n_init`` initializations and keeps the one with the highest lower bound.
+        Each runs at most ``max_iter`` iterations, stopping when the lower bound changes
+        by less than ``tol``; otherwise a ``ConvergenceWarning`` is raised.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+        y : Ignored
+            Present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row; integer weights act like repeated rows.
+
+        Returns
+        -------
+        self : GaussianMixture
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> X = np.random.RandomState(0).normal(size=(100, 2))
+        >>> GaussianMixture(2, random_state=0).fit(X).converged_
+        True
+        """
+        self.fit_predict(X, y, sample_weight=sample_weight)
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
+        """Fit the model and return the most probable component of each row of ``X``.
+
+        Equivalent to ``fit(X).predict(X)``: a final E-step is run with the kept parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> X = np.r_[np.zeros((5, 1)), np.ones((5, 1)) * 10] + np.arange(10)[:, None] * 0.01
+        >>> labels = GaussianMixture(2, random_state=0).fit_predict(X)
+        >>> len(set(labels[:5])), len(set(labels[5:])), labels[0] != labels[-1]
+        (1, 1, True)
+        """
+        check_estimator_params(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        n_samples, n_features = X.shape
+        weights = check_sample_weight(sample_weight, X)
+        n_support = n_samples if weights is None else int(np.count_nonzero(weights))
+        if n_support < self.n_components:
+            what = "n_samples" if weights is None else "the number of samples with positive weight"
+            raise ValueError(
+                f"Expected n_samples >= n_components but got n_components = {self.n_components}, "
+                f"{what} = {n_support}"
+            )
+        cov = get_covariance(self.covariance_type)
+        weights_init = None if self.weights_init is None else check_weights_init(self.weights_init, self.n_components)
+        means_init = None if self.means_init is None else check_means_init(self.means_init, self.n_components, n_features)
+        precisions_init = (
+            None if self.precisions_init is None
+            else cov.check_precisions(self.precisions_init, self.n_components, n_features)
+        )
+        data = ArrayData(X, weights, self.chunk_size, self.n_components)
+
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        n_init = self.n_init if do_init else 1
+        rng = check_random_state(self.random_state)
+
+        best = None
+        max_lower_bound = -np.inf
+        for init in range(n_init):
+            self._verbose_init_begin(init)
+            if do_init:
+                params = initial_params(
+                    data,
+                    n_components=self.n_components,
+                    covariance_type=self.covariance_type,
+                    init_params=self.init_params,
+                    reg_covar=self.reg_covar,
+                    rng=rng,
+                    weights_init=weights_init,
+                    means_init=means_init,
+                    precisions_init=precisions_init,
+                )
+                start_bound = -np.inf
+            else:
+                params = self._params(n_features)
+                start_bound = self.lower_bound_
+            if self.max_iter == 0:
+                best = (params.normalised(), 0, False, [])
+                continue
+            result = run_em(
+                data,
+                params,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                reg_covar=self.reg_covar,
+                lower_bound=start_bound,
+                on_iteration=self._verbose_iteration,
+            )
+            self._verbose_init_end(result.lower_bound, result.converged)
+            if result.lower_bound > max_lower_bound or max_lower_bound == -np.inf:
+                max_lower_bound = result.lower_bound
+                best = (result.params, result.n_iter, result.converged, result.lower_bounds)
+
+        params, n_iter, converged, bounds = best
+        if not converged and self.max_iter > 0:
+            warnings.warn(
+                "Best performing initialization did not converge. Try different init parameters, "
+                "or increase max_iter, tol, or check for degenerate data.",
+                ConvergenceWarning,
+            )
+        # Attributes change only now, all together: an error above leaves a previous fit intact.
+        self._set_params(params)
+        self.converged_ = converged
+        self.n_iter_ = n_iter
+        self.lower_bound_ = max_lower_bound
+        self.lower_bounds_ = bounds
+        return data.map_rows(EStep(params, X.dtype).predict, np.empty(n_samples, dtype=np.int64))
+
+    # --------------------------------------------------------------- prediction
+    def _validate_fitted_input(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _estep_and_data(self, X):
+        X = self._validate_fitted_input(X)
+        params = self._params(X.shape[1])
+        return EStep(params, X.dtype), ArrayData(X, None, self.chunk_size, params.n_components), X
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable component of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> gm = GaussianMixture(2, means_init=[[0.0], [10.0]]).fit([[0.0], [0.5], [10.0], [10.5]])
+        >>> gm.predict([[1.0], [9.0]]).tolist()
+        [0, 1]
+        """
+        estep, data, X = self._estep_and_data(X)
+        return data.map_rows(estep.predict, np.empty(X.shape[0], dtype=np.int64))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Posterior probability of each component for each row (soft clustering).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+            Rows sum to one; dtype of ``X`` (float32 or float64).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> gm = GaussianMixture(2, means_init=[[0.0], [10.0]]).fit([[0.0], [0.5], [10.0], [10.5]])
+        >>> gm.predict_proba([[0.2]]).round(3).tolist()
+        [[1.0, 0.0]]
+        """
+        estep, data, X = self._estep_and_data(X)
+        return data.map_rows(estep.responsibilities, np.empty((X.shape[0], self.n_components), dtype=X.dtype))
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log of the mixture's probability density at each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> gm = GaussianMixture(1).fit([[-1.0], [1.0]])
+        >>> float(np.round(gm.score_samples([[0.0]])[0], 4))  # N(0, 1) at 0
+        -0.9189
+        """
+        estep, data, X = self._estep_and_data(X)
+        return data.map_rows(estep.score_samples, np.empty(X.shape[0], dtype=X.dtype))
+
+    def score(self, X, y=None, sample_weight=None) -> float:
+        """Weighted mean log-likelihood of the rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        log_likelihood : float
+
+        Examples
+        --------
+        >>> from gaussmix import GaussianMixture
+        >>> gm = GaussianMixture(1).fit([[-1.0], [1.0]])
+        >>> round(gm.score([[-1.0], [1.0]]), 4)
+        -1.4189
+        """
+        log_density = self.score_samples(X)
+        weights = check_sample_weight(sample_weight, log_density[:, None])
+        return float(np.average(log_density.astype(np.float64), weights=weights))
+
+    def _n_parameters(self) -> int:
+        """Free parameters of the model (covariances + means + weights - 1)."""
+        return self._params(self.means_.shape[1]).n_parameters()
+
+    def _effective_n(self, X, sample_weight) -> float:
+        n = np.shape(X)[0] if hasattr(X, "shape") else len(X)
+        if sample_weight is None:
+            return float(n)
+        return float(np.sum(np.asarray(sample_weight, dtype=np.float64)))
+
+    def bic(self, X, sample_weight=None) -> float:
+        """Bayesian information criterion of the model on ``X`` (lower is better).
+
+        ``-2 * log-likelihood + n_parameters * log(n)``, with ``n`` the number of rows
+        (or the sum of ``sample_weight``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        bic : float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> X = np.random.RandomState(0).normal(size=(200, 1))
+        >>> GaussianMixture(1).fit(X).bic(X) < GaussianMixture(3, random_state=0).fit(X).bic(X)
+        True
+        """
+        n = self._effective_n(X, sample_weight)
+        return -2.0 * self.score(X, sample_weight=sample_weight) * n + self._n_parameters() * math.log(n)
+
+    def aic(self, X, sample_weight=None) -> float:
+        """Akaike information criterion of the model on ``X`` (lower is better).
+
+        ``-2 * log-likelihood + 2 * n_parameters``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        aic : float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> X = np.random.RandomState(0).normal(size=(200, 1))
+        >>> gm = GaussianMixture(1).fit(X)
+        >>> bool(np.isclose(gm.aic(X), -2 * gm.score(X) * 200 + 2 * 2))
+        True
+        """
+        n = self._effective_n(X, sample_weight)
+        return -2.0 * self.score(X, sample_weight=sample_weight) * n + 2 * self._n_parameters()
+
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Draw rows from the fitted mixture (a generative model).
+
+        Draws the same numbers as scikit-learn for the same ``random_state`` and
+        parameters.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Rows, grouped by component.
+        y : ndarray of shape (n_samples,)
+            The component that generated each row.
+
+        Examples
+        --------
+        >>> from gaussmix import GaussianMixture
+        >>> gm = GaussianMixture(2, random_state=0).fit([[0.0], [0.1], [5.0], [5.1]])
+        >>> X, y = gm.sample(5)
+        >>> X.shape, y.shape
+        ((5, 1), (5,))
+        """
+        check_is_fitted(self)
+        if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise ValueError(f"Invalid value for 'n_samples': {n_samples!r}. The sampling requires at least one sample.")
+        params = self._params(self.means_.shape[1])
+        rng = check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, params.weights)
+        X = params.covariance.sample(rng, params.means, params.covariances, counts)
+        y = np.repeat(np.arange(params.n_components, dtype=np.int64), counts)
+        return X, y
+
+    # ------------------------------------------------------------------ helpers
+    def _set_params(self, params: MixtureParams) -> None:
+        self.weights_ = params.weights
+        self.means_ = params.means
+        self.covariances_ = params.covariances
+        self.precisions_cholesky_ = params.precisions_cholesky
+        self.precisions_ = params.precisions
+
+    def _params(self, n_features: int) -> MixtureParams:
+        """The fitted attributes as one checked value."""
+        if self.means_.shape[1] != n_features:
+            raise ValueError(
+                f"X has {n_features} features, but the fitted means have {self.means_.shape[1]}; "
+                "warm_start needs the same features."
+            )
+        cov = get_covariance(self.covariance_type)
+        k = self.means_.shape[0]
+        expected = cov.shape(k, n_features)
+        if np.shape(self.precisions_cholesky_) != expected:
+            raise ValueError(
+                f"The fitted precisions_cholesky_ has shape {np.shape(self.precisions_cholesky_)}, but "
+                f"covariance_type={self.covariance_type!r} with {k} components needs {expected}. "
+                "Was covariance_type changed after fitting?"
+            )
+        return MixtureParams(self.covariance_type, self.weights_, self.means_, self.covariances_,
+                             self.precisions_cholesky_)
+
+    # ----------------------------------------------------------- verbose output
+    def _verbose_init_begin(self, n_init: int) -> None:
+        if self.verbose >= 1:
+            print(f"Initialization {n_init}")
+            self._init_prev_time = self._iter_prev_time = time()
+
+    def _verbose_iteration(self, n_iter: int, change: float) -> None:
+        if self.verbose >= 1 and n_iter % self.verbose_interval == 0:
+            if self.verbose == 1:
+                print(f"  Iteration {n_iter}")
+            else:
+                now = time()
+                print(f"  Iteration {n_iter}\t time lapse {now - self._iter_prev_time:.5f}s\t ll change {change:.5f}")
+                self._iter_prev_time = now
+
+    def _verbose_init_end(self, lower_bound: float, converged: bool) -> None:
+        status = "converged" if converged else "did not converge"
+        if self.verbose == 1:
+            print(f"Initialization {status}.")
+        elif self.verbose >= 2:
+            print(f"Initialization {status}. time lapse {time() - self._init_prev_time:.5f}s\t "
+                  f"lower bound {lower_bound:.5f}.")
