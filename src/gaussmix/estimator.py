@@ -211,7 +211,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> from gaussmix import GaussianMixture
         >>> X = np.r_[np.zeros((5, 1)), np.ones((5, 1)) * 10] + np.arange(10)[:, None] * 0.01
         >>> labels = GaussianMixture(2, random_state=0).fit_predict(X)
-        >>> len(set(labels[:5])), len(set(labels[5:])), labels[0] != labels[-1]
+        >>> len(set(labels[:5])), len(set(labels[5:])), bool(labels[0] != labels[-1])
         (1, 1, True)
         """
         check_estimator_params(self)
