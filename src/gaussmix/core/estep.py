@@ -53,6 +53,7 @@ class EStep:
         constant = -0.5 * d * math.log(2 * math.pi) + cov.log_det_cholesky(params.precisions_cholesky, k, d)
         self._constant = (constant + log_weights).astype(self.dtype)
         self._cov = cov
+        self._tiny = np.finfo(self.dtype).tiny
 
     def centre(self, X: np.ndarray) -> np.ndarray:
         """``X`` minus the shift, in the data's dtype (a new array)."""
@@ -76,6 +77,9 @@ class EStep:
         wlp -= row_max[:, None]
         with np.errstate(under="ignore"):
             np.exp(wlp, out=wlp)
+        # Responsibilities below the smallest normal number are subnormal, and products
+        # with subnormals run ~100x slower in BLAS; they are zero to working precision.
+        np.putmask(wlp, wlp < self._tiny, 0.0)
         total = wlp.sum(axis=1)
         wlp /= total[:, None]
         return row_max + np.log(total)
