@@ -18,18 +18,14 @@ def _fail(owner: str, name: str, expected: str, value) -> None:
 def check_int(value, name: str, owner: str, low: int, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < low:
+    # bools are Integral and accepted as 0/1, as scikit-learn's validation does
+    if not isinstance(value, numbers.Integral) or value < low:
         _fail(owner, name, f"an int in the range [{low}, inf)" + (" or None" if allow_none else ""), value)
 
 
 def check_real(value, name: str, owner: str, low: float) -> None:
-    if (
-        isinstance(value, (bool, np.bool_))
-        or not isinstance(value, numbers.Real)
-        or np.isnan(value)
-        or value < low
-    ):
-        _fail(owner, name, f"a float in the range [{low}, inf)", value)
+    if not isinstance(value, numbers.Real) or not np.isfinite(value) or value < low:
+        _fail(owner, name, f"a finite float in the range [{low}, inf)", value)
 
 
 def check_option(value, name: str, owner: str, options) -> None:

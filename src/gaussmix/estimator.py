@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from time import time
 
@@ -479,8 +480,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         ((5, 1), (5,))
         """
         check_is_fitted(self)
-        if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        integral = isinstance(n_samples, numbers.Integral) or (
+            isinstance(n_samples, numbers.Real) and float(n_samples).is_integer()
+        )
+        if not integral or n_samples < 1:
             raise ValueError(f"Invalid value for 'n_samples': {n_samples!r}. The sampling requires at least one sample.")
+        n_samples = int(n_samples)
         params = self._params(self.means_.shape[1])
         rng = check_random_state(self.random_state)
         counts = rng.multinomial(n_samples, params.weights)
