@@ -22,7 +22,11 @@ Two details follow scikit-learn so that the numbers agree, not only the fit:
   ``max_iter=0`` returns the initial parameters);
 * a tied covariance takes the total scatter of all rows (see
   :class:`gaussmix.covariance.tied.TiedCovariance`), which for the one-row rules gives
-  a broad starting covariance rather than ``reg_covar * I``.
+  a broad starting covariance rather than ``reg_covar * I``.  That scatter depends on
+  the centre it is taken about: scikit-learn takes it about the origin, and so does
+  gaussmix for float64 data and the one-row rules.  Float32 data (and every other rule,
+  for which the centre does not matter) are centred on the weighted data mean, which
+  keeps float32 accurate.
 """
 
 from __future__ import annotations
@@ -75,9 +79,11 @@ def initial_stats(data, n_components: int, covariance_type: str, init_params: st
     """Statistics of the data under the rule's responsibilities (one pass, in row order)."""
     cov = get_covariance(covariance_type)
     kind, seed = _seed_rows(data, n_components, init_params, rng)
-    # Centre on the weighted data mean: any representable shift is exact, a central one
-    # keeps float32 accurate.
-    shift = np.average(data.X, axis=0, weights=data.sample_weight).astype(data.dtype).astype(np.float64)
+    if kind == "rows" and data.dtype == np.float64:
+        shift = np.zeros(data.n_features)  # scikit-learn's centre (see the module docstring)
+    else:
+        # Any representable shift is exact; a central one keeps float32 accurate.
+        shift = np.average(data.X, axis=0, weights=data.sample_weight).astype(data.dtype).astype(np.float64)
     total = SufficientStats.zeros(cov, n_components, data.n_features, shift)
     for start, stop, Xc, wc in data.chunks():
         if kind == "labels":
