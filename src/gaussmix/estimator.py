@@ -344,7 +344,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         [[1.0, 0.0]]
         """
         estep, data, X = self._estep_and_data(X)
-        return data.map_rows(estep.responsibilities, np.empty((X.shape[0], self.n_components), dtype=X.dtype))
+        shape = (X.shape[0], estep.params.n_components)
+        return data.map_rows(estep.responsibilities, np.empty(shape, dtype=X.dtype))
 
     def score_samples(self, X) -> np.ndarray:
         """Log of the mixture's probability density at each row.

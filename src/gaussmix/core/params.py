@@ -54,28 +54,21 @@ class MixtureParams:
     @classmethod
     def from_covariances(cls, covariance_type, weights, means, covariances) -> "MixtureParams":
         """Build the value, factorising the covariances (raises ``CovarianceError``)."""
-        cov = get_covariance(covariance_type)
         covariances = np.asarray(covariances, dtype=np.float64)
-        return cls(
-            covariance_type,
-            np.asarray(weights, dtype=np.float64),
-            np.asarray(means, dtype=np.float64),
-            covariances,
-            cov.precisions_cholesky(covariances),
-        )
+        chol = get_covariance(covariance_type).precisions_cholesky(covariances)
+        return cls._build(covariance_type, weights, means, covariances, chol)
 
     @classmethod
     def from_precisions_cholesky(cls, covariance_type, weights, means, precisions_cholesky) -> "MixtureParams":
         """Build the value from Cholesky factors of precisions; covariances are derived."""
-        cov = get_covariance(covariance_type)
-        precisions_cholesky = np.asarray(precisions_cholesky, dtype=np.float64)
-        return cls(
-            covariance_type,
-            np.asarray(weights, dtype=np.float64),
-            np.asarray(means, dtype=np.float64),
-            cov.covariances_from_cholesky(precisions_cholesky),
-            precisions_cholesky,
-        )
+        chol = np.asarray(precisions_cholesky, dtype=np.float64)
+        covariances = get_covariance(covariance_type).covariances_from_cholesky(chol)
+        return cls._build(covariance_type, weights, means, covariances, chol)
+
+    @classmethod
+    def _build(cls, covariance_type, weights, means, covariances, chol) -> "MixtureParams":
+        return cls(covariance_type, np.asarray(weights, dtype=np.float64), np.asarray(means, dtype=np.float64),
+                   covariances, chol)
 
     @property
     def precisions(self) -> np.ndarray:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import check_positive, check_shape, to_float_array, variances_precisions_cholesky
 from .diag import DiagCovariance
 
 
 class SphericalCovariance(DiagCovariance):
     """``covariances_`` of shape ``(n_components,)``.
 
-    Sampling is the diagonal case with one variance broadcast over the features, so it
-    is inherited.
+    Factorisation, validation and sampling are the diagonal case with one variance
+    broadcast over the features, so they are inherited.
     """
 
     name = "spherical"
@@ -23,17 +22,8 @@ class SphericalCovariance(DiagCovariance):
     def n_parameters(self, n_components, n_features):
         return n_components
 
-    def precisions_cholesky(self, covariances):
-        return variances_precisions_cholesky(covariances)
-
     def log_det_cholesky(self, precisions_cholesky, n_components, n_features):
         return n_features * np.log(precisions_cholesky)
-
-    def check_precisions(self, precisions, n_components, n_features):
-        precisions = to_float_array(precisions, "precisions_init")
-        check_shape(precisions, self.shape(n_components, n_features), "precisions_init", self.name)
-        check_positive(precisions, "precisions_init")
-        return precisions
 
     def prepare(self, means_c, precisions_cholesky, dtype):
         prec = precisions_cholesky**2
