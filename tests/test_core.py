@@ -353,3 +353,35 @@ def test_registry_is_the_only_switch():
     import pickle
 
     assert pickle.loads(pickle.dumps(get_covariance("tied"))) is get_covariance("tied")
+
+
+def test_failed_fit_leaves_previous_fit_whole():
+    """An error or interrupt after validation restores n_features_in_ and keeps the parameters."""
+    import pandas as pd
+
+    from gaussmix import GaussianMixture
+
+    X = make_blobs3()
+    gm = GaussianMixture(3, random_state=0).fit(pd.DataFrame(X, columns=["a", "b", "c"]))
+    before = {k: np.copy(v) for k, v in vars(gm).items() if k.endswith("_") and isinstance(v, np.ndarray)}
+    with pytest.raises(ValueError, match="n_samples >= n_components"):
+        gm.fit(np.zeros((2, 5)) + np.arange(2)[:, None])  # other width, too few rows
+    assert gm.n_features_in_ == 3 and list(gm.feature_names_in_) == ["a", "b", "c"]
+    for k, v in before.items():
+        np.testing.assert_array_equal(getattr(gm, k), v)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    import gaussmix.estimator as estimator_module
+
+    original = estimator_module.run_em
+    estimator_module.run_em = interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            gm.fit(np.random.RandomState(0).normal(size=(50, 4)))
+    finally:
+        estimator_module.run_em = original
+    assert gm.n_features_in_ == 3
+    np.testing.assert_array_equal(gm.means_, before["means_"])
+    assert gm.predict(pd.DataFrame(X, columns=["a", "b", "c"])).shape == (len(X),)

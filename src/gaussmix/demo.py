@@ -62,7 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gaussmix", description=__doc__)
     parser.add_argument("--seed", type=int, default=42, help="random_state of the demo fits (default 42)")
     args = parser.parse_args(argv)
-    run(args.seed)
+    try:
+        run(args.seed)
+    except BrokenPipeError:  # e.g. `python -m gaussmix | head`: stop quietly
+        import os
+        import sys
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

@@ -25,6 +25,8 @@ from .exceptions import ConvergenceWarning
 
 __all__ = ["GaussianMixture"]
 
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
 
 class GaussianMixture(DensityMixin, BaseEstimator):
     """Gaussian mixture model fitted by exact Expectation-Maximization.
@@ -215,6 +217,18 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> len(set(labels[:5])), len(set(labels[5:])), bool(labels[0] != labels[-1])
         (1, 1, True)
         """
+        # validate_data records n_features_in_/feature_names_in_ at once; if the fit
+        # then fails (or is interrupted) they are restored, so a previous fit stays whole.
+        saved = {name: vars(self)[name] for name in _INPUT_ATTRIBUTES if name in vars(self)}
+        try:
+            return self._fit_predict(X, sample_weight)
+        except BaseException:
+            for name in _INPUT_ATTRIBUTES:
+                vars(self).pop(name, None)
+            vars(self).update(saved)
+            raise
+
+    def _fit_predict(self, X, sample_weight) -> np.ndarray:
         check_estimator_params(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         n_samples, n_features = X.shape
