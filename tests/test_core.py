@@ -385,3 +385,17 @@ def test_failed_fit_leaves_previous_fit_whole():
     assert gm.n_features_in_ == 3
     np.testing.assert_array_equal(gm.means_, before["means_"])
     assert gm.predict(pd.DataFrame(X, columns=["a", "b", "c"])).shape == (len(X),)
+
+
+def test_warm_start_refuses_changed_shape():
+    from gaussmix import GaussianMixture
+
+    X = make_blobs3()
+    gm = GaussianMixture(3, warm_start=True, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="warm_start"):
+        gm.set_params(n_components=2).fit(X)
+    with pytest.raises(ValueError, match="features"):
+        gm.set_params(n_components=3).fit(X[:, :2])
+    with pytest.raises(ValueError, match="covariance_type"):
+        gm.set_params(covariance_type="diag").fit(X)
+    assert gm.means_.shape == (3, 3)

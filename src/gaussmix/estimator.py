@@ -272,6 +272,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 start_bound = -np.inf
             else:
                 params = self._params(n_features)
+                if params.n_components != self.n_components:
+                    raise ValueError(
+                        f"warm_start continues the previous fit, which has {params.n_components} components, "
+                        f"but n_components={self.n_components}; set warm_start=False to start afresh."
+                    )
                 start_bound = self.lower_bound_
             if self.max_iter == 0:
                 best = (params.normalised(), 0, False, [])
