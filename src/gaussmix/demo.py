@@ -17,7 +17,11 @@ def _matrix(a: np.ndarray, indent: str = "    ") -> str:
 
 def run(seed: int = 42) -> dict:
     """Fit the demo models, print what a user looks at, and return the fitted models."""
-    np.set_printoptions(precision=3, suppress=True)
+    with np.printoptions(precision=3, suppress=True):  # not the caller's global options
+        return _run(seed)
+
+
+def _run(seed: int) -> dict:
     print(f"gaussmix {__version__}: Gaussian mixtures by exact EM\n")
 
     X, y = make_textbook_blobs(1500, random_state=seed)

@@ -311,12 +311,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         return data.map_rows(EStep(params, X.dtype).predict, np.empty(n_samples, dtype=np.int64))
 
     # --------------------------------------------------------------- prediction
-    def _validate_fitted_input(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-
     def _estep_and_data(self, X):
-        X = self._validate_fitted_input(X)
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         params = self._params(X.shape[1])
         return EStep(params, X.dtype), ArrayData(X, None, self.chunk_size, params.n_components), X
 
@@ -408,19 +405,18 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> round(gm.score([[-1.0], [1.0]]), 4)
         -1.4189
         """
+        return self._log_likelihood(X, sample_weight)[0]
+
+    def _log_likelihood(self, X, sample_weight) -> tuple[float, float]:
+        """Weighted mean log-likelihood of the rows and their total weight ``n``."""
         log_density = self.score_samples(X)
         weights = check_sample_weight(sample_weight, log_density[:, None])
-        return float(np.average(log_density.astype(np.float64), weights=weights))
+        n = float(log_density.shape[0]) if weights is None else float(np.sum(weights, dtype=np.float64))
+        return float(np.average(log_density.astype(np.float64), weights=weights)), n
 
     def _n_parameters(self) -> int:
         """Free parameters of the model (covariances + means + weights - 1)."""
         return self._params(self.means_.shape[1]).n_parameters()
-
-    def _effective_n(self, X, sample_weight) -> float:
-        n = np.shape(X)[0] if hasattr(X, "shape") else len(X)
-        if sample_weight is None:
-            return float(n)
-        return float(np.sum(np.asarray(sample_weight, dtype=np.float64)))
 
     def bic(self, X, sample_weight=None) -> float:
         """Bayesian information criterion of the model on ``X`` (lower is better).
@@ -445,8 +441,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> GaussianMixture(1).fit(X).bic(X) < GaussianMixture(3, random_state=0).fit(X).bic(X)
         True
         """
-        n = self._effective_n(X, sample_weight)
-        return -2.0 * self.score(X, sample_weight=sample_weight) * n + self._n_parameters() * math.log(n)
+        mean_loglik, n = self._log_likelihood(X, sample_weight)
+        return -2.0 * mean_loglik * n + self._n_parameters() * math.log(n)
 
     def aic(self, X, sample_weight=None) -> float:
         """Akaike information criterion of the model on ``X`` (lower is better).
@@ -471,8 +467,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> bool(np.isclose(gm.aic(X), -2 * gm.score(X) * 200 + 2 * 2))
         True
         """
-        n = self._effective_n(X, sample_weight)
-        return -2.0 * self.score(X, sample_weight=sample_weight) * n + 2 * self._n_parameters()
+        mean_loglik, n = self._log_likelihood(X, sample_weight)
+        return -2.0 * mean_loglik * n + 2 * self._n_parameters()
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw rows from the fitted mixture (a generative model).

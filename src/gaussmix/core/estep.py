@@ -67,20 +67,24 @@ class EStep:
         out += self._constant
         return out
 
-    def _normalise(self, wlp: np.ndarray) -> np.ndarray:
-        """Turn weighted log-probs into responsibilities in place; return log p(x).
+    def _exp_shifted(self, wlp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``exp(wlp - row max)`` in place; return the row maxima and the row sums.
 
-        One fused log-sum-exp: subtract the row maximum, exponentiate, and normalise the
-        same buffer, so no separate log-responsibility array is made.
+        ``log p(x) = row max + log(row sum)``: a log-sum-exp that leaves the unnormalised
+        responsibilities in the same buffer.
         """
         row_max = wlp.max(axis=1)
         wlp -= row_max[:, None]
         with np.errstate(under="ignore"):
             np.exp(wlp, out=wlp)
-        # Responsibilities below the smallest normal number are subnormal, and products
-        # with subnormals run ~100x slower in BLAS; they are zero to working precision.
+        # Values below the smallest normal number are subnormal, and products with
+        # subnormals run ~100x slower in BLAS; they are zero to working precision.
         np.putmask(wlp, wlp < self._tiny, 0.0)
-        total = wlp.sum(axis=1)
+        return row_max, wlp.sum(axis=1)
+
+    def _normalise(self, wlp: np.ndarray) -> np.ndarray:
+        """Turn weighted log-probs into responsibilities in place; return log p(x)."""
+        row_max, total = self._exp_shifted(wlp)
         wlp /= total[:, None]
         return row_max + np.log(total)
 
@@ -96,12 +100,8 @@ class EStep:
 
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """Log density of the mixture at each row."""
-        wlp = self.weighted_log_prob(X)
-        row_max = wlp.max(axis=1)
-        wlp -= row_max[:, None]
-        with np.errstate(under="ignore"):
-            np.exp(wlp, out=wlp)
-        return row_max + np.log(wlp.sum(axis=1))
+        row_max, total = self._exp_shifted(self.weighted_log_prob(X))
+        return row_max + np.log(total)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Most probable component of each row."""

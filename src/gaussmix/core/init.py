@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
 
 from ..covariance import get_covariance
-from .mstep import mstep, nk_floor
+from .mstep import mstep, nk_floor, weights_and_means
 from .params import MixtureParams
 from .stats import SufficientStats
 
@@ -117,21 +117,20 @@ def initial_params(
     validated) replace the estimated ones; when all three are given the data are not
     read and ``rng`` is not used.
     """
-    cov = get_covariance(covariance_type)
-    estimated = None
     if weights_init is None or means_init is None or precisions_init is None:
         stats = initial_stats(data, n_components, covariance_type, init_params, rng)
+        floor = nk_floor(data.dtype)
         if precisions_init is None:
-            estimated = mstep(stats, covariance_type, reg_covar, nk_floor(data.dtype), weights_total=stats.n)
-        else:
-            # Only weights/means are needed: skip factorising covariances we replace.
-            nk_reg = stats.nk + nk_floor(data.dtype)
-            estimated = MixtureParams(
-                covariance_type, nk_reg / stats.n, stats.shift + stats.s1 / nk_reg[:, None], None, None
-            )
-    weights = estimated.weights if weights_init is None else np.asarray(weights_init, dtype=np.float64)
-    means = estimated.means if means_init is None else np.asarray(means_init, dtype=np.float64)
+            estimated = mstep(stats, covariance_type, reg_covar, floor, weights_total=stats.n)
+            weights, means = estimated.weights, estimated.means
+        else:  # only weights/means are needed: no covariances to factorise and discard
+            _, _, weights, means = weights_and_means(stats, floor, weights_total=stats.n)
+    if weights_init is not None:
+        weights = np.asarray(weights_init, dtype=np.float64)
+    if means_init is not None:
+        means = np.asarray(means_init, dtype=np.float64)
     if precisions_init is None:
         return MixtureParams(covariance_type, weights, means, estimated.covariances, estimated.precisions_cholesky)
+    cov = get_covariance(covariance_type)
     prec_chol = cov.precisions_cholesky_from_precisions(np.asarray(precisions_init, dtype=np.float64))
     return MixtureParams.from_precisions_cholesky(covariance_type, weights, means, prec_chol)

@@ -48,9 +48,18 @@ def mstep(
     CovarianceError
         When a covariance is not positive definite even after ``reg_covar``.
     """
-    cov = get_covariance(covariance_type)
+    nk_reg, m, weights, means = weights_and_means(stats, floor, weights_total)
+    covariances = get_covariance(covariance_type).covariances_from_moments(
+        stats.nk, nk_reg, stats.s1, stats.s2, m, reg_covar
+    )
+    return MixtureParams.from_covariances(covariance_type, weights, means, covariances)
+
+
+def weights_and_means(
+    stats: SufficientStats, floor: float, weights_total: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The M-step's floored masses ``nk + floor``, means minus the shift, weights and means."""
     nk_reg = stats.nk + floor
     m = stats.s1 / nk_reg[:, None]
-    covariances = cov.covariances_from_moments(stats.nk, nk_reg, stats.s1, stats.s2, m, reg_covar)
     total = nk_reg.sum() if weights_total is None else weights_total
-    return MixtureParams.from_covariances(covariance_type, nk_reg / total, stats.shift + m, covariances)
+    return nk_reg, m, nk_reg / total, stats.shift + m

@@ -22,13 +22,10 @@ are ``means - c``.  Moments come back as float64 whatever the data's dtype.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
-
-from ..exceptions import CovarianceError
 
 __all__ = ["CovarianceType", "ill_defined_message"]
 
@@ -166,15 +163,6 @@ class CovarianceType(ABC):
         counts: np.ndarray,
     ) -> np.ndarray:
         """Draw ``counts[k]`` rows from component ``k``, stacked in component order."""
-
-    # ---------------------------------------------------------------- helpers
-    @staticmethod
-    def _log_2pi(n_features: int) -> float:
-        return n_features * math.log(2 * math.pi)
-
-    @staticmethod
-    def _raise_not_pd(what: str | None, dtype: np.dtype | None = None) -> None:
-        raise CovarianceError(ill_defined_message(what, dtype))
 
     def __repr__(self) -> str:
         return f"<covariance type {self.name!r}>"

@@ -48,13 +48,6 @@ class ArrayData:
             chunk_rows = auto_chunk_rows(n_components, self.n_features)
         self.chunk_rows = int(max(1, chunk_rows))
 
-    @property
-    def total_weight(self) -> float:
-        """Sum of the sample weights (the number of rows when unweighted)."""
-        if self.sample_weight is None:
-            return float(self.n_samples)
-        return float(np.sum(self.sample_weight, dtype=np.float64))
-
     def chunks(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:
         """Yield ``(start, stop, X[start:stop], weights[start:stop] or None)`` in order."""
         for start in range(0, self.n_samples, self.chunk_rows):
