@@ -294,17 +294,17 @@ def test_float32_data_is_not_upcast_in_the_estep(monkeypatch):
     """The heavy arithmetic runs in float32: the E-step sees float32 chunks only."""
     seen = []
     cov = get_covariance("full")
-    original = type(cov).squared_mahalanobis
+    original = type(cov).quadratic_features
 
-    def spy(self, Xc, prepared):
-        seen.append(Xc.dtype)
-        return original(self, Xc, prepared)
+    def spy(self, XcT, out):
+        seen.append((XcT.dtype, out.dtype))
+        return original(self, XcT, out)
 
-    monkeypatch.setattr(type(cov), "squared_mahalanobis", spy)
+    monkeypatch.setattr(type(cov), "quadratic_features", spy)
     from gaussmix import GaussianMixture
 
     GaussianMixture(2, random_state=0).fit(make_blobs3(dtype=np.float32))
-    assert seen and set(seen) == {np.dtype(np.float32)}
+    assert seen and set(seen) == {(np.dtype(np.float32), np.dtype(np.float32))}
 
 
 # --------------------------------------------------------------------- memory

@@ -51,6 +51,10 @@ def check_estimator_params(est) -> None:
         check_int(est.verbose, "verbose", owner, 0)
     check_int(est.verbose_interval, "verbose_interval", owner, 1)
     check_int(est.chunk_size, "chunk_size", owner, 1, allow_none=True)
+    if getattr(est, "n_jobs", None) is not None:
+        check_int(est.n_jobs, "n_jobs", owner, -(2**31))
+        if est.n_jobs == 0:
+            _fail(owner, "n_jobs", "a non-zero int or None", est.n_jobs)
     rs = est.random_state
     if not (rs is None or isinstance(rs, np.random.RandomState)
             or (isinstance(rs, numbers.Integral) and not isinstance(rs, (bool, np.bool_)) and 0 <= rs < 2**32)):

@@ -66,30 +66,61 @@ class SufficientStats:
         weights: np.ndarray | None,
         shift: np.ndarray,
         loglik: float = 0.0,
-        *,
-        centred: bool = False,
     ) -> "SufficientStats":
         """Statistics of rows ``X`` given their responsibilities.
 
         Parameters
         ----------
         covariance : the covariance type, which decides ``s2``.
-        X : ndarray of shape (n_rows, n_features); already minus ``shift`` when ``centred``.
-        resp : ndarray of shape (n_rows, n_components), in ``X.dtype``.
+        X : ndarray of shape (n_rows, n_features)
+        resp : ndarray of shape (n_rows, n_components)
         weights : ndarray of shape (n_rows,) or None (all ones).
         shift : ndarray of shape (n_features,), representable in ``X.dtype``.
         loglik : the rows' summed weighted log-likelihood, when known.
         """
         shift = np.asarray(shift, dtype=np.float64)
-        Xc = X if centred else X - shift.astype(X.dtype)
-        wresp = resp if weights is None else resp * weights[:, None]
-        n = float(X.shape[0]) if weights is None else float(np.sum(weights, dtype=np.float64))
+        design_t = design(covariance, X, shift.astype(X.dtype))
+        resp_t = np.ascontiguousarray(resp.T, dtype=X.dtype)
+        if weights is not None:
+            resp_t *= weights.astype(X.dtype)
+        return cls.from_design(covariance, design_t, resp_t, weights, shift, loglik)
+
+    @classmethod
+    def from_design(
+        cls,
+        covariance: CovarianceType,
+        design_t: np.ndarray,
+        wresp_t: np.ndarray,
+        weights: np.ndarray | None,
+        shift: np.ndarray,
+        loglik: float = 0.0,
+    ) -> "SufficientStats":
+        """Statistics from a chunk's design (see :func:`design`) and weighted responsibilities.
+
+        Parameters
+        ----------
+        design_t : ndarray of shape (p, n_rows)
+        wresp_t : ndarray of shape (n_components, n_rows), ``w_i * r_ik``, in the design's dtype.
+        weights : ndarray of shape (n_rows,) or None
+        """
+        n_features = shift.shape[0]
+        q = covariance.n_quadratic(n_features)
+        if design_t.dtype == np.float64:
+            moments = wresp_t @ design_t.T
+        else:
+            # Every statistic in one product.  Float32 rows are multiplied in float64: the
+            # products are exact and the sums do not lose the small differences the
+            # covariances are made of.
+            moments = wresp_t.astype(np.float64) @ design_t.T.astype(np.float64)
+        n_rows = design_t.shape[1]
+        n = float(n_rows) if weights is None else float(np.sum(weights, dtype=np.float64))
+        centred_t = design_t[q : q + n_features]
         return cls(
             shift,
             n,
-            np.sum(wresp, axis=0, dtype=np.float64),
-            (wresp.T @ Xc).astype(np.float64),
-            covariance.second_moment(Xc, wresp, weights),
+            moments[:, -1].copy(),
+            moments[:, q : q + n_features].copy(),
+            covariance.second_moment(moments[:, :q], centred_t, weights),
             float(loglik),
         )
 
@@ -115,3 +146,33 @@ class SufficientStats:
     def mean_loglik(self) -> float:
         """Weighted mean log-likelihood of the rows: EM's lower bound."""
         return self.loglik / self.n
+
+
+def design(covariance: CovarianceType, X: np.ndarray, shift: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The rows' features ``[q(x - c); x - c; 1]``, stored by feature: shape ``(p, n_rows)``.
+
+    ``p = q + n_features + 1`` with ``q = covariance.n_quadratic(n_features)``.  Every
+    component's log-density is linear in these features, and every statistic is their
+    sum weighted by the responsibilities, so an E-step and its statistics are two matrix
+    products with this one array (written once, in ``X.dtype``; ``out`` reuses a buffer).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix.covariance import get_covariance
+    >>> design(get_covariance("diag"), np.array([[1.0, 2.0], [3.0, 5.0]]), np.zeros(2))
+    array([[ 1.,  9.],
+           [ 4., 25.],
+           [ 1.,  3.],
+           [ 2.,  5.],
+           [ 1.,  1.]])
+    """
+    n_rows, n_features = X.shape
+    q = covariance.n_quadratic(n_features)
+    if out is None:
+        out = np.empty((q + n_features + 1, n_rows), dtype=X.dtype)
+    centred_t = out[q : q + n_features]
+    np.subtract(X.T, shift[:, None], out=centred_t)
+    covariance.quadratic_features(centred_t, out[:q])
+    out[-1] = 1
+    return out

@@ -4,7 +4,8 @@ A covariance type knows four things and nothing else:
 
 * how its parameters are shaped and counted,
 * how to turn covariances into Cholesky factors of the precisions (and back),
-* the E-step piece: squared Mahalanobis distances of a chunk of centred rows,
+* the E-step piece: the quadratic features of a centred row and their coefficients
+  (the log-density is linear in them),
 * the M-step piece: which second moments a chunk contributes, and how the summed
   moments become covariances.
 
@@ -23,8 +24,6 @@ are ``means - c``.  Moments come back as float64 whatever the data's dtype.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
-
 import numpy as np
 
 __all__ = ["CovarianceType", "ill_defined_message"]
@@ -100,35 +99,52 @@ class CovarianceType(ABC):
     def check_precisions(self, precisions: np.ndarray, n_components: int, n_features: int) -> np.ndarray:
         """Validate user precisions (shape, symmetry, positive definiteness)."""
 
-    # ------------------------------------------------------------------ E-step
+    # ----------------------------------------------------- E-step and M-step
+    # The log-density of a component is linear in a few features of the centred row
+    # ``x``: quadratic ones (the type decides which), ``x`` itself and 1:
+    #
+    #     -0.5 (x - m)' P (x - m) = -0.5 sum_f c_f q_f(x) + (P m)' x - 0.5 m' P m
+    #
+    # so one matrix product of the "design" [q(x); x; 1] with a (k, p) coefficient
+    # matrix gives every component's log-density, and one product of the
+    # responsibilities with the same design gives every statistic.  See
+    # :mod:`gaussmix.core.kernel`.
     @abstractmethod
-    def prepare(self, means_c: np.ndarray, precisions_cholesky: np.ndarray, dtype: np.dtype) -> Any:
-        """Per-iteration constants for :meth:`squared_mahalanobis`, cast to ``dtype``."""
+    def n_quadratic(self, n_features: int) -> int:
+        """Number of quadratic features ``q`` per row."""
 
     @abstractmethod
-    def squared_mahalanobis(self, Xc: np.ndarray, prepared: Any) -> np.ndarray:
-        """Squared Mahalanobis distance of each centred row to each mean.
+    def quadratic_features(self, XcT: np.ndarray, out: np.ndarray) -> None:
+        """Fill ``out`` (q, n_rows) with the quadratic features of centred rows ``XcT`` (d, n_rows)."""
+
+    @abstractmethod
+    def quadratic_coefficients(self, precisions_cholesky: np.ndarray, n_components: int,
+                               n_features: int) -> np.ndarray:
+        """``c`` of shape (n_components, q) with ``x' P_k x = sum_f c[k, f] q_f(x)``."""
+
+    @abstractmethod
+    def precision_dot(self, means_c: np.ndarray, precisions_cholesky: np.ndarray) -> np.ndarray:
+        """``P_k m_k`` for each component, shape (n_components, n_features)."""
+
+    def row_quadratic_factor(self, precisions_cholesky: np.ndarray) -> np.ndarray | None:
+        """For a quadratic form shared by every component (tied): ``U`` with ``x' P x = |U' x|^2``.
+
+        ``None`` (the default) when each component has its own quadratic features.
+        """
+        return None
+
+    @abstractmethod
+    def second_moment(self, quadratic_moments: np.ndarray, XcT: np.ndarray,
+                      weights: np.ndarray | None) -> np.ndarray:
+        """A chunk's ``s2`` (float64, :meth:`moment_shape`).
 
         Parameters
         ----------
-        Xc : ndarray of shape (n_rows, n_features)
-            Rows minus the shift.
-        prepared : object
-            What :meth:`prepare` returned.
-
-        Returns
-        -------
-        ndarray of shape (n_rows, n_components), in ``Xc.dtype``.
-        """
-
-    # ------------------------------------------------------------------ M-step
-    @abstractmethod
-    def second_moment(self, Xc: np.ndarray, wresp: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-        """This chunk's ``s2`` (float64), from centred rows and weighted responsibilities.
-
-        ``wresp[i, k] = w_i * r_ik``; ``weights`` are the row weights ``w_i`` (``None``
-        for all ones), which tied covariances use since the responsibilities of a row
-        sum to one.
+        quadratic_moments : ndarray of shape (n_components, q), float64
+            ``sum_i w_i r_ik q_f(x_i)``: the responsibilities times the quadratic features.
+        XcT : ndarray of shape (n_features, n_rows)
+            The centred rows (used by tied, whose scatter needs only the row weights).
+        weights : ndarray of shape (n_rows,) or None
         """
 
     @abstractmethod

@@ -40,23 +40,20 @@ class DiagCovariance(CovarianceType):
         check_positive(precisions, "precisions_init")
         return precisions
 
-    def prepare(self, means_c, precisions_cholesky, dtype):
-        prec = precisions_cholesky**2
-        return (
-            np.ascontiguousarray(prec.T, dtype=dtype),
-            np.ascontiguousarray((means_c * prec).T, dtype=dtype),
-            np.sum(means_c**2 * prec, axis=1).astype(dtype),
-        )
+    def n_quadratic(self, n_features):
+        return n_features
 
-    def squared_mahalanobis(self, Xc, prepared):
-        prec_t, scaled_means_t, offsets_sq = prepared
-        maha = (Xc * Xc) @ prec_t
-        maha -= 2.0 * (Xc @ scaled_means_t)
-        maha += offsets_sq
-        return np.maximum(maha, 0.0, out=maha)
+    def quadratic_features(self, XcT, out):
+        np.multiply(XcT, XcT, out=out)
 
-    def second_moment(self, Xc, wresp, weights):
-        return (wresp.T @ (Xc * Xc)).astype(np.float64)
+    def quadratic_coefficients(self, precisions_cholesky, n_components, n_features):
+        return precisions_cholesky**2
+
+    def precision_dot(self, means_c, precisions_cholesky):
+        return means_c * precisions_cholesky**2
+
+    def second_moment(self, quadratic_moments, XcT, weights):
+        return quadratic_moments
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         # Scatter about the new means, per feature; clipped at zero so rounding can never

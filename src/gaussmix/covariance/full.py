@@ -42,26 +42,32 @@ class FullCovariance(CovarianceType):
         _linalg.check_symmetric_positive_definite(precisions, "precisions_init")
         return precisions
 
-    def prepare(self, means_c, precisions_cholesky, dtype):
-        k, d, _ = precisions_cholesky.shape
-        # All components in one product: columns k*d + j hold U_k[:, j].
-        stacked = np.ascontiguousarray(precisions_cholesky.transpose(1, 0, 2).reshape(d, k * d), dtype=dtype)
-        offsets = np.einsum("ki,kij->kj", means_c, precisions_cholesky).reshape(k * d).astype(dtype)
-        return stacked, offsets, k, d
+    def n_quadratic(self, n_features):
+        return n_features * (n_features + 1) // 2
 
-    def squared_mahalanobis(self, Xc, prepared):
-        stacked, offsets, k, d = prepared
-        y = Xc @ stacked
-        y -= offsets
-        np.square(y, out=y)
-        return y.reshape(Xc.shape[0], k, d).sum(axis=2)
+    def quadratic_features(self, XcT, out):
+        # Products x_i x_j for i <= j, row by row of the upper triangle: q = d(d+1)/2.
+        d = XcT.shape[0]
+        offset = 0
+        for i in range(d):
+            np.multiply(XcT[i], XcT[i:], out=out[offset : offset + d - i])
+            offset += d - i
 
-    def second_moment(self, Xc, wresp, weights):
-        k = wresp.shape[1]
-        d = Xc.shape[1]
+    def quadratic_coefficients(self, precisions_cholesky, n_components, n_features):
+        rows, cols = np.triu_indices(n_features)
+        precisions = self.precisions(precisions_cholesky)
+        return precisions[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
+
+    def precision_dot(self, means_c, precisions_cholesky):
+        return np.einsum("kij,kj->ki", self.precisions(precisions_cholesky), means_c)
+
+    def second_moment(self, quadratic_moments, XcT, weights):
+        k = quadratic_moments.shape[0]
+        d = XcT.shape[0]
+        rows, cols = np.triu_indices(d)
         out = np.empty((k, d, d), dtype=np.float64)
-        for j in range(k):
-            out[j] = (Xc * wresp[:, j : j + 1]).T @ Xc
+        out[:, rows, cols] = quadratic_moments
+        out[:, cols, rows] = quadratic_moments
         return out
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):

@@ -25,23 +25,22 @@ class SphericalCovariance(DiagCovariance):
     def log_det_cholesky(self, precisions_cholesky, n_components, n_features):
         return n_features * np.log(precisions_cholesky)
 
-    def prepare(self, means_c, precisions_cholesky, dtype):
-        prec = precisions_cholesky**2
-        return (
-            prec.astype(dtype),
-            np.ascontiguousarray((means_c * prec[:, None]).T, dtype=dtype),
-            (np.sum(means_c**2, axis=1) * prec).astype(dtype),
-        )
+    def n_quadratic(self, n_features):
+        return 1
 
-    def squared_mahalanobis(self, Xc, prepared):
-        prec, scaled_means_t, offsets_sq = prepared
-        maha = np.einsum("ij,ij->i", Xc, Xc)[:, None] * prec
-        maha -= 2.0 * (Xc @ scaled_means_t)
-        maha += offsets_sq
-        return np.maximum(maha, 0.0, out=maha)
+    def quadratic_features(self, XcT, out):
+        # Squared norms: a (1, d) x (d, n) product would do the same in one call, but
+        # the column sums of the squares keep the rounding of a plain sum.
+        np.sum(XcT * XcT, axis=0, out=out[0])
 
-    def second_moment(self, Xc, wresp, weights):
-        return (wresp.T @ np.einsum("ij,ij->i", Xc, Xc)).astype(np.float64)
+    def quadratic_coefficients(self, precisions_cholesky, n_components, n_features):
+        return (precisions_cholesky**2)[:, None]
+
+    def precision_dot(self, means_c, precisions_cholesky):
+        return means_c * (precisions_cholesky**2)[:, None]
+
+    def second_moment(self, quadratic_moments, XcT, weights):
+        return quadratic_moments[:, 0]
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         n_features = s1.shape[1]

@@ -41,31 +41,31 @@ class TiedCovariance(CovarianceType):
         _linalg.check_symmetric_positive_definite(precisions[None], "precisions_init")
         return precisions
 
-    def prepare(self, means_c, precisions_cholesky, dtype):
-        offsets = means_c @ precisions_cholesky  # (k, d): the means in whitened coordinates
-        return (
-            np.ascontiguousarray(precisions_cholesky, dtype=dtype),
-            np.ascontiguousarray(offsets.T, dtype=dtype),
-            np.sum(offsets * offsets, axis=1).astype(dtype),
-        )
+    def n_quadratic(self, n_features):
+        return 0
 
-    def squared_mahalanobis(self, Xc, prepared):
-        chol, offsets_t, offsets_sq = prepared
-        y = Xc @ chol
-        # |y - b_k|^2 = |y|^2 - 2 y.b_k + |b_k|^2: one product for all components.
-        maha = y @ offsets_t
-        maha *= -2.0
-        maha += np.einsum("ij,ij->i", y, y)[:, None]
-        maha += offsets_sq
-        return np.maximum(maha, 0.0, out=maha)
+    def quadratic_features(self, XcT, out):
+        pass
 
-    def second_moment(self, Xc, wresp, weights):
+    def quadratic_coefficients(self, precisions_cholesky, n_components, n_features):
+        return np.zeros((n_components, 0))
+
+    def precision_dot(self, means_c, precisions_cholesky):
+        return means_c @ self.precisions(precisions_cholesky)
+
+    def row_quadratic_factor(self, precisions_cholesky):
+        # x' P x is the same for every component: computed once per row, not per component.
+        return precisions_cholesky
+
+    def second_moment(self, quadratic_moments, XcT, weights):
         # The responsibilities of a row sum to one, so the total scatter needs only the
         # row weights: one product instead of one per component.  (For the one-row
         # seeding rules, whose responsibilities do not sum to one, this is the total
         # scatter of all rows: scikit-learn's broad initial tied covariance.)
-        weighted = Xc if weights is None else Xc * weights[:, None]
-        return (weighted.T @ Xc).astype(np.float64)
+        # A d x d product, cheap next to the E-step: float64 keeps float32 data accurate.
+        XcT = XcT.astype(np.float64, copy=False)
+        weighted = XcT if weights is None else XcT * weights
+        return weighted @ XcT.T
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         # Within-component scatter = total scatter about the shift minus the scatter of

@@ -7,15 +7,29 @@ from typing import TypeVar
 
 import numpy as np
 
+from .._parallel import ordered_map, ordered_reduce
+
 T = TypeVar("T")
 
-#: elements of per-chunk temporaries (rows x components x features) aimed for
-DEFAULT_CHUNK_BUDGET = 1 << 21
+#: bytes of per-chunk temporaries aimed for: a chunk's design and log-probabilities
+#: stay in the CPU's caches (measured best at 2-8 MB on a Skylake-X core)
+DEFAULT_CHUNK_BYTES = 4 << 20
+MIN_CHUNK_ROWS = 256
+MAX_CHUNK_ROWS = 16384
 
 
-def auto_chunk_rows(n_components: int, n_features: int, budget: int = DEFAULT_CHUNK_BUDGET) -> int:
-    """Rows per chunk so that a chunk's ``rows x k x (d + 2)`` temporaries stay near ``budget``."""
-    return int(max(256, budget // max(1, n_components * (n_features + 2))))
+def auto_chunk_rows(row_width: int, itemsize: int = 8, budget: int = DEFAULT_CHUNK_BYTES) -> int:
+    """Rows per chunk so that ``rows x row_width`` temporaries stay near ``budget`` bytes.
+
+    ``row_width`` is the number of values a row occupies in the chunk's temporaries
+    (its design plus its log-probabilities, see :func:`gaussmix.core.stats.design`).
+
+    Examples
+    --------
+    >>> auto_chunk_rows(153 + 16)
+    3102
+    """
+    return int(min(MAX_CHUNK_ROWS, max(MIN_CHUNK_ROWS, budget // max(1, row_width * itemsize))))
 
 
 class ArrayData:
@@ -26,9 +40,12 @@ class ArrayData:
     X : ndarray of shape (n_samples, n_features), float32 or float64
     sample_weight : ndarray of shape (n_samples,) or None
     chunk_rows : int, optional
-        Rows per chunk; default from :func:`auto_chunk_rows`.
-    n_components : int
-        Used only to size chunks automatically.
+        Rows per chunk; default from :func:`auto_chunk_rows` and ``row_width``.
+    row_width : int
+        Values per row in a chunk's temporaries, to size chunks automatically.
+    n_jobs : int or None
+        Threads that process chunks (None: every available CPU).  Results do not depend
+        on it: chunk boundaries do not, and chunk results are added in row order.
 
     Examples
     --------
@@ -36,35 +53,49 @@ class ArrayData:
     >>> data = ArrayData(np.arange(10.0).reshape(5, 2), chunk_rows=2)
     >>> [stop - start for start, stop, _, _ in data.chunks()]
     [2, 2, 1]
+    >>> float(data.reduce(lambda X, w: X.sum()))
+    45.0
     """
 
     def __init__(self, X: np.ndarray, sample_weight: np.ndarray | None = None, chunk_rows: int | None = None,
-                 n_components: int = 1):
+                 row_width: int = 1, n_jobs: int | None = None):
         self.X = X
         self.sample_weight = sample_weight
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
         if chunk_rows is None:
-            chunk_rows = auto_chunk_rows(n_components, self.n_features)
+            chunk_rows = auto_chunk_rows(row_width, X.dtype.itemsize)
         self.chunk_rows = int(max(1, chunk_rows))
+        self.n_jobs = n_jobs
+
+    def _bounds(self) -> Iterator[tuple[int, int]]:
+        for start in range(0, self.n_samples, self.chunk_rows):
+            yield start, min(start + self.chunk_rows, self.n_samples)
+
+    def _chunk(self, bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray | None]:
+        start, stop = bounds
+        w = None if self.sample_weight is None else self.sample_weight[start:stop]
+        return self.X[start:stop], w
 
     def chunks(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:
         """Yield ``(start, stop, X[start:stop], weights[start:stop] or None)`` in order."""
-        for start in range(0, self.n_samples, self.chunk_rows):
-            stop = min(start + self.chunk_rows, self.n_samples)
-            w = None if self.sample_weight is None else self.sample_weight[start:stop]
-            yield start, stop, self.X[start:stop], w
+        for start, stop in self._bounds():
+            yield (start, stop, *self._chunk((start, stop)))
 
     def reduce(self, fn: Callable[[np.ndarray, np.ndarray | None], T]) -> T:
-        """``fn(X_chunk, w_chunk)`` summed over chunks with ``+``, in row order."""
-        total = None
-        for _, _, Xc, wc in self.chunks():
-            part = fn(Xc, wc)
-            total = part if total is None else total + part
-        return total
+        """``fn(X_chunk, w_chunk)`` summed over chunks with ``+``, in row order.
+
+        Chunks run on ``n_jobs`` threads; the sum's order, and so its rounding, is fixed.
+        """
+        return ordered_reduce(lambda bounds: fn(*self._chunk(bounds)), self._bounds(), self.n_jobs)
 
     def map_rows(self, fn: Callable[[np.ndarray], np.ndarray], out: np.ndarray) -> np.ndarray:
         """Fill ``out[start:stop] = fn(X[start:stop])`` chunk by chunk and return ``out``."""
-        for start, stop, Xc, _ in self.chunks():
-            out[start:stop] = fn(Xc)
+
+        def fill(bounds):
+            start, stop = bounds
+            out[start:stop] = fn(self.X[start:stop])
+
+        for _ in ordered_map(fill, self._bounds(), self.n_jobs):
+            pass
         return out
