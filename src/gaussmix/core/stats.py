@@ -105,13 +105,11 @@ class SufficientStats:
         """
         n_features = shift.shape[0]
         q = covariance.n_quadratic(n_features)
-        if design_t.dtype == np.float64:
-            moments = wresp_t @ design_t.T
-        else:
-            # Every statistic in one product.  Float32 rows are multiplied in float64: the
-            # products are exact and the sums do not lose the small differences the
-            # covariances are made of.
-            moments = wresp_t.astype(np.float64) @ design_t.T.astype(np.float64)
+        # Every statistic in one product (design-major: BLAS runs this shape fastest), in
+        # the data's dtype within the chunk and float64 across chunks.  For float32 the
+        # statistics are about a central shift, which keeps their rounding near the
+        # rounding of the data themselves (see docs/design.md).
+        moments = (design_t @ wresp_t.T).T.astype(np.float64)
         n_rows = design_t.shape[1]
         n = float(n_rows) if weights is None else float(np.sum(weights, dtype=np.float64))
         centred_t = design_t[q : q + n_features]

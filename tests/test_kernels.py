@@ -1,0 +1,182 @@
+"""Every kernel path against scikit-learn and against itself.
+
+The E-step and statistics are matrix products with a per-chunk design
+(:func:`gaussmix.core.stats.design`); these tests pin that path to scikit-learn's
+numbers for every covariance type, dtype, chunking and thread count, and prove that
+the thread count never changes a bit of the result.
+"""
+
+import numpy as np
+import pytest
+from sklearn.mixture import GaussianMixture as SKGaussianMixture
+
+from gaussmix import GaussianMixture
+from gaussmix.core import EStep
+from gaussmix.core.stats import SufficientStats, design
+from gaussmix.covariance import get_covariance
+from gaussmix.data import ArrayData, auto_chunk_rows
+
+from conftest import COVARIANCE_TYPES, random_params
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ATTRIBUTES = ("weights_", "means_", "covariances_", "precisions_cholesky_")
+
+
+def _data(n=1500, d=4, k=3, seed=0, offset=0.0):
+    rng = np.random.RandomState(seed)
+    centers = rng.normal(scale=4.0, size=(k, d)) + offset
+    labels = rng.randint(k, size=n)
+    scales = rng.uniform(0.5, 1.5, size=(k, d))
+    return centers[labels] + rng.normal(size=(n, d)) * scales[labels]
+
+
+def _start(X, k, covariance_type):
+    """Initial parameters both libraries start from (kept away from the optimum)."""
+    sk = SKGaussianMixture(k, covariance_type=covariance_type, max_iter=1, init_params="random_from_data",
+                           random_state=3).fit(X)
+    return dict(weights_init=sk.weights_, means_init=sk.means_, precisions_init=sk.precisions_)
+
+
+def _assert_same_fit(ours, ref, rtol):
+    for name in ATTRIBUTES:
+        a, b = getattr(ours, name), getattr(ref, name)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max(), err_msg=name)
+    np.testing.assert_allclose(ours.lower_bound_, ref.lower_bound_, rtol=rtol)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("chunk_size, n_jobs", [(None, 1), (None, 2), (97, 2), (1, 1)])
+def test_float64_every_path_matches_sklearn(covariance_type, chunk_size, n_jobs):
+    X = _data(n=600 if chunk_size == 1 else 1500, offset=50.0)
+    start = _start(X, 3, covariance_type)
+    kw = dict(covariance_type=covariance_type, tol=0, max_iter=8, **start)
+    ref = SKGaussianMixture(3, **kw).fit(X)
+    ours = GaussianMixture(3, chunk_size=chunk_size, n_jobs=n_jobs, **kw).fit(X)
+    _assert_same_fit(ours, ref, rtol=1e-9)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-10)
+    np.testing.assert_allclose(ours.score_samples(X), ref.score_samples(X), rtol=1e-11)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("chunk_size, n_jobs", [(None, 1), (113, 2)])
+def test_float32_every_path_matches_sklearn_float32(covariance_type, chunk_size, n_jobs):
+    """Float32 stays float32 and lands where scikit-learn's float32 fit and our float64 fit land."""
+    X = _data(n=3000, offset=100.0)
+    start = _start(X, 3, covariance_type)
+    kw = dict(covariance_type=covariance_type, tol=0, max_iter=8, **start)
+    X32 = X.astype(np.float32)
+    ref64 = GaussianMixture(3, **kw).fit(X)
+    ref32 = SKGaussianMixture(3, **kw).fit(X32)
+    ours = GaussianMixture(3, chunk_size=chunk_size, n_jobs=n_jobs, **kw).fit(X32)
+    _assert_same_fit(ours, ref64, rtol=2e-5)
+    # scikit-learn's tied covariance is a difference of raw moments: in float32 at an
+    # offset of 100 it is itself ~2e-4 off its float64 value, while ours stays ~1e-7.
+    _assert_same_fit(ours, ref32, rtol=1e-3 if covariance_type == "tied" else 2e-5)
+    assert ours.predict_proba(X32).dtype == np.float32
+    assert ours.score_samples(X32).dtype == np.float32
+    np.testing.assert_allclose(ours.score_samples(X32), ref64.score_samples(X), rtol=1e-5)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_thread_count_never_changes_a_bit(covariance_type, dtype):
+    X = _data(n=5000, d=5, k=4, seed=1).astype(dtype)
+    w = np.random.RandomState(2).uniform(0.1, 3.0, size=X.shape[0])
+    fits = [
+        GaussianMixture(4, covariance_type=covariance_type, chunk_size=300, n_jobs=n_jobs, random_state=0,
+                        max_iter=20).fit(X, sample_weight=w)
+        for n_jobs in (1, 2, 3)
+    ]
+    for other in fits[1:]:
+        for name in ATTRIBUTES + ("lower_bound_", "n_iter_"):
+            np.testing.assert_array_equal(getattr(other, name), getattr(fits[0], name), err_msg=name)
+    probas = [GaussianMixture(**{**fits[0].get_params(), "n_jobs": j}).fit(X).predict_proba(X) for j in (1, 2)]
+    np.testing.assert_array_equal(probas[0], probas[1])
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_chunking_changes_only_rounding(covariance_type):
+    X = _data(n=4000, d=5, k=4, seed=4)
+    start = _start(X, 4, covariance_type)
+    fits = [GaussianMixture(4, covariance_type=covariance_type, tol=0, max_iter=10, chunk_size=c, **start).fit(X)
+            for c in (None, 1, 7, 4000)]
+    for other in fits[1:]:
+        _assert_same_fit(other, fits[0], rtol=1e-11)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_design_holds_the_features_every_log_density_is_linear_in(covariance_type):
+    cov = get_covariance(covariance_type)
+    X = np.random.RandomState(0).normal(size=(6, 3))
+    shift = np.array([0.5, -1.0, 2.0])
+    d_t = design(cov, X, shift)
+    q = cov.n_quadratic(3)
+    assert d_t.shape == (q + 3 + 1, 6)
+    np.testing.assert_array_equal(d_t[q : q + 3], (X - shift).T)
+    np.testing.assert_array_equal(d_t[-1], 1.0)
+    Xc = X - shift
+    expected_q = {
+        "full": np.stack([Xc[:, i] * Xc[:, j] for i in range(3) for j in range(i, 3)]),
+        "tied": np.zeros((0, 6)),
+        "diag": (Xc**2).T,
+        "spherical": (Xc**2).sum(axis=1)[None],
+    }[covariance_type]
+    np.testing.assert_allclose(d_t[:q], expected_q, rtol=1e-15)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_statistics_are_weighted_sums_about_the_shift(covariance_type):
+    """from_design against the definitions, written out with explicit loops."""
+    cov = get_covariance(covariance_type)
+    rng = np.random.RandomState(5)
+    X = rng.normal(size=(40, 3))
+    resp = rng.dirichlet(np.ones(2), size=40)
+    w = rng.uniform(0.5, 2.0, size=40)
+    shift = np.array([1.0, 0.0, -1.0])
+    stats = SufficientStats.from_responsibilities(cov, X, resp, w, shift)
+    Xc = X - shift
+    wr = resp * w[:, None]
+    np.testing.assert_allclose(stats.nk, wr.sum(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(stats.s1, wr.T @ Xc, rtol=1e-13)
+    outer = np.einsum("ni,nj->nij", Xc, Xc)
+    expected = {
+        "full": np.einsum("nk,nij->kij", wr, outer),
+        "tied": np.einsum("n,nij->ij", w, outer),
+        "diag": wr.T @ Xc**2,
+        "spherical": wr.T @ (Xc**2).sum(axis=1),
+    }[covariance_type]
+    np.testing.assert_allclose(stats.s2, expected, rtol=1e-12)
+    assert stats.n == pytest.approx(w.sum())
+
+
+def test_zero_weight_component_gets_exactly_nothing():
+    params = random_params("full", 3, 2, seed=0)
+    params = type(params).from_precisions_cholesky("full", np.array([0.5, 0.0, 0.5]), params.means,
+                                                   params.precisions_cholesky)
+    X = np.random.RandomState(0).normal(size=(50, 2))
+    estep = EStep(params, np.float64)
+    resp = estep.responsibilities(X)
+    assert np.all(resp[:, 1] == 0.0)
+    assert np.all(np.isneginf(estep.weighted_log_prob(X)[:, 1]))
+    assert estep.stats(X).nk[1] == 0.0
+
+
+def test_automatic_chunks_fit_the_cache_budget():
+    assert auto_chunk_rows(153 + 16) * (153 + 16) * 8 <= 4 << 20
+    assert auto_chunk_rows(10**7) >= 1
+    data = ArrayData(np.zeros((10, 2)), row_width=5)
+    assert data.chunk_rows >= 10
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2"])
+def test_bad_n_jobs_is_named(n_jobs):
+    with pytest.raises(ValueError, match="n_jobs"):
+        GaussianMixture(2, n_jobs=n_jobs).fit(_data(n=50))
+
+
+@pytest.mark.parametrize("n_jobs", [None, -1, 1, 4])
+def test_good_n_jobs_values(n_jobs):
+    X = _data(n=200)
+    assert GaussianMixture(2, n_jobs=n_jobs, random_state=0).fit(X).converged_
