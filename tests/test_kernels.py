@@ -180,3 +180,22 @@ def test_bad_n_jobs_is_named(n_jobs):
 def test_good_n_jobs_values(n_jobs):
     X = _data(n=200)
     assert GaussianMixture(2, n_jobs=n_jobs, random_state=0).fit(X).converged_
+
+
+def test_kmeans_seeding_on_a_subset_for_large_n(monkeypatch):
+    """Above KMEANS_MAX_ROWS, k-means runs on a random subset: reproducible and as good."""
+    import gaussmix.core.init as init
+
+    X = _data(n=3000, d=3, k=3, seed=7)
+    full = GaussianMixture(3, random_state=0, max_iter=0).fit(X)
+    monkeypatch.setattr(init, "KMEANS_MAX_ROWS", 300)
+    a = GaussianMixture(3, random_state=0, max_iter=0).fit(X)
+    b = GaussianMixture(3, random_state=0, max_iter=0).fit(X)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    # the subset's centres find the same three clusters as k-means on every row
+    order = lambda m: m[np.lexsort(m.T[::-1])]
+    np.testing.assert_allclose(order(a.means_), order(full.means_), atol=0.2)
+    kw = dict(random_state=0, tol=1e-9, max_iter=1000)
+    fitted = GaussianMixture(3, **kw).fit(X)
+    monkeypatch.setattr(init, "KMEANS_MAX_ROWS", 100_000)
+    assert fitted.lower_bound_ == pytest.approx(GaussianMixture(3, **kw).fit(X).lower_bound_, rel=1e-9)

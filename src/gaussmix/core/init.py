@@ -5,6 +5,10 @@ exactly as scikit-learn's ``GaussianMixture`` does, so the same ``random_state``
 the same starting point (and the same fit):
 
 * ``"kmeans"``: hard labels of ``KMeans(n_clusters=k, n_init=1, random_state=rng)``;
+  above :data:`KMEANS_MAX_ROWS` rows, k-means runs on that many rows drawn without
+  replacement (``rng.choice``, then sorted) and every row takes the label of its
+  nearest centre, so initialization stays a small part of a fit on millions of rows
+  (scikit-learn runs k-means on all rows; results then differ from its, not below);
 * ``"k-means++"``: one-hot at the rows chosen by :func:`sklearn.cluster.kmeans_plusplus`;
 * ``"random"``: uniform draws ``rng.uniform(size=(n, k))`` normalised per row (drawn
   chunk by chunk in row order, which yields the same stream);
@@ -41,6 +45,9 @@ from .stats import SufficientStats
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 
+#: above this many rows, "kmeans" seeding clusters a random subset of this size
+KMEANS_MAX_ROWS = 100_000
+
 
 def _labels_to_resp(labels: np.ndarray, n_components: int, dtype) -> np.ndarray:
     resp = np.zeros((labels.shape[0], n_components), dtype=dtype)
@@ -52,8 +59,13 @@ def _seed_rows(data, n_components: int, init_params: str, rng: np.random.RandomS
     """What the rule decides: ('labels', labels), ('rows', indices) or ('random', None)."""
     X, w = data.X, data.sample_weight
     if init_params == "kmeans":
-        labels = KMeans(n_clusters=n_components, n_init=1, random_state=rng).fit(X, sample_weight=w).labels_
-        return "labels", labels
+        if data.n_samples <= KMEANS_MAX_ROWS:
+            labels = KMeans(n_clusters=n_components, n_init=1, random_state=rng).fit(X, sample_weight=w).labels_
+            return "labels", labels
+        subset = np.sort(rng.choice(data.n_samples, size=KMEANS_MAX_ROWS, replace=False))
+        km = KMeans(n_clusters=n_components, n_init=1, random_state=rng)
+        km.fit(X[subset], sample_weight=None if w is None else w[subset])
+        return "labels", km.predict(X)
     if init_params == "k-means++":
         _, indices = kmeans_plusplus(X, n_components, random_state=rng, sample_weight=w)
         return "rows", indices
