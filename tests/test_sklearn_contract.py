@@ -102,14 +102,16 @@ def test_get_params_same_names_and_defaults_as_sklearn():
     ours = GM().get_params()
     theirs = SkGM().get_params()
     assert ours.pop("chunk_size") is None
+    assert ours.pop("n_jobs") is None
     assert ours == theirs
 
 
 def test_get_params_reflects_constructor_arguments():
     kw = dict(n_components=4, covariance_type="diag", tol=1e-4, reg_covar=1e-5, max_iter=7, n_init=2,
               init_params="random", random_state=3, warm_start=True, verbose=1, verbose_interval=5)
-    ours = GM(**kw, chunk_size=17).get_params()
+    ours = GM(**kw, chunk_size=17, n_jobs=2).get_params()
     assert ours.pop("chunk_size") == 17
+    assert ours.pop("n_jobs") == 2
     assert ours == SkGM(**kw).get_params()
 
 
