@@ -1,0 +1,70 @@
+"""The benchmark suite runs end to end on tiny sizes; its numbers (never its times) are checked."""
+
+import doctest
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from benchmarks import __main__ as cli  # noqa: E402
+from benchmarks import measure, workloads  # noqa: E402
+from benchmarks.workloads import WORKLOADS, Workload, initial_parameters, make_data  # noqa: E402
+
+
+def test_docstring_examples():
+    result = doctest.testmod(workloads, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_data_is_deterministic_and_typed():
+    w = WORKLOADS["W2f32"].scaled(5000)
+    X = make_data(w)
+    assert X.dtype == np.float32 and X.flags.c_contiguous and X.shape == (w.n, 16)
+    np.testing.assert_array_equal(X, make_data(w))
+    np.testing.assert_array_equal(X, make_data(WORKLOADS["W2"].scaled(5000)).astype(np.float32))
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_shared_start_is_accepted_and_agrees(covariance_type, dtype):
+    w = Workload("t", 400, 3, 4, covariance_type, dtype)
+    X = make_data(w)
+    inits = initial_parameters(X, w)
+    assert all(v.dtype == np.dtype(dtype) for v in inits.values())
+    fits = {lib: measure.estimator(lib, w, 3, inits) for lib in measure.LIBRARIES}
+    for est in fits.values():
+        measure.timed_fit(est, X)
+    agree = measure.agreement(fits["gaussmix"], fits["sklearn"])
+    assert agree["max"] < (1e-9 if dtype == "float64" else 1e-3), agree
+
+
+def test_cli_rejects_unknown_workload(capsys):
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--only", "W9"])
+    assert "W9" in capsys.readouterr().err
+
+
+def test_suite_runs_tiny(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    result = cli.main(["--only", "W1,W2fit", "--scale", "2000", "--reps", "1", "--iters", "1",
+                       "--min-time", "0", "--gemm-size", "64", "--mem-jobs", "2", "--mem-iters", "1",
+                       "--json", str(out), "--markdown"])
+    stdout = capsys.readouterr().out
+    assert "| W1 |" in stdout and "### Machine" in stdout and "W2fit" in stdout
+    assert json.loads(out.read_text())["rows"][0]["workload"] == "W1"
+    rows = {row["workload"]: row for row in result["rows"]}
+    assert set(rows) == {"W1"}
+    for row in rows.values():
+        assert row["agreement"] < 1e-8  # float64, same start, same iterations
+        for lib in measure.LIBRARIES:
+            memory = row[f"{lib}_memory"]
+            assert memory["n_iter"] == 1 and memory["peak_mb"] >= memory["baseline_mb"] > 0
+    fit = result["whole_fit"][0]
+    assert fit["sklearn_n_iter"] >= 1 and fit["gaussmix_n_iter"] >= 1
+    assert result["gemm_peak_gflops"]["float64"] > 0
