@@ -9,7 +9,17 @@
 
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, CovarianceError, InvalidParameterError
+from .selection import GaussianMixtureIC, SelectionResult, select
 
 __version__ = "0.1.0"
 
-__all__ = ["ConvergenceWarning", "CovarianceError", "GaussianMixture", "InvalidParameterError", "__version__"]
+__all__ = [
+    "ConvergenceWarning",
+    "CovarianceError",
+    "GaussianMixture",
+    "GaussianMixtureIC",
+    "InvalidParameterError",
+    "SelectionResult",
+    "__version__",
+    "select",
+]

@@ -1,6 +1,6 @@
 """The EM core: parameters, additive statistics, E-step, M-step, initialisation, loop."""
 
-from .em import EMResult, run_em
+from .em import EMResult, StatsBundle, reduce_many, run_em, run_em_many
 from .estep import EStep
 from .init import INIT_METHODS, initial_params, initial_stats
 from .mstep import mstep, nk_floor
@@ -17,5 +17,8 @@ __all__ = [
     "initial_stats",
     "mstep",
     "nk_floor",
+    "StatsBundle",
+    "reduce_many",
     "run_em",
+    "run_em_many",
 ]

@@ -1,8 +1,15 @@
-"""The only EM loop: read the data once per iteration, reduce to statistics, M-step."""
+"""The only EM loop: read the data once per iteration, reduce to statistics, M-step.
+
+:func:`run_em_many` advances any number of candidate models together: every iteration
+makes *one* pass over the data (one ``data.reduce``) in which each chunk is handed to
+the E-step of every candidate still running, and their statistics are summed side by
+side in a :class:`StatsBundle`.  A candidate leaves the pass as soon as it converges.
+:func:`run_em` is the same loop with one candidate.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +25,8 @@ class EMResult:
 
     ``lower_bound`` is the weighted mean log-likelihood of the parameters *before* the
     last M-step (as scikit-learn reports it); ``lower_bounds`` has one entry per iteration.
+    ``error`` is the exception that stopped the run when :func:`run_em_many` was asked to
+    record errors instead of raising them (``params`` are then the last valid ones).
     """
 
     params: MixtureParams
@@ -25,6 +34,148 @@ class EMResult:
     n_iter: int
     converged: bool
     lower_bounds: list[float] = field(default_factory=list)
+    error: Exception | None = None
+
+
+@dataclass(frozen=True)
+class StatsBundle:
+    """Several additive results side by side; ``+`` adds them part by part.
+
+    One ``data.reduce`` over a function returning a bundle sums the statistics of every
+    candidate in a single pass over the data.
+
+    Examples
+    --------
+    >>> (StatsBundle((1, 10.0)) + StatsBundle((2, 20.0))).parts
+    (3, 30.0)
+    """
+
+    parts: tuple
+
+    def __add__(self, other: "StatsBundle") -> "StatsBundle":
+        if not isinstance(other, StatsBundle):
+            return NotImplemented
+        if len(self.parts) != len(other.parts):
+            raise ValueError(f"Bundles of {len(self.parts)} and {len(other.parts)} parts cannot be added.")
+        return StatsBundle(tuple(a + b for a, b in zip(self.parts, other.parts)))
+
+
+def reduce_many(data, fns: Sequence[Callable]) -> list:
+    """``[data.reduce(fn) for fn in fns]`` in a single pass over ``data``.
+
+    Each chunk is read once and given to every function; their results are summed
+    side by side (see :class:`StatsBundle`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix.data import ArrayData
+    >>> data = ArrayData(np.arange(6.0).reshape(3, 2), chunk_rows=2)
+    >>> reduce_many(data, [lambda X, w: X.sum(), lambda X, w: len(X)])
+    [np.float64(15.0), 3]
+    """
+    fns = list(fns)
+    if len(fns) == 1:
+        return [data.reduce(fns[0])]
+    if not fns:
+        return []
+    return list(data.reduce(lambda X, w: StatsBundle(tuple(fn(X, w) for fn in fns))).parts)
+
+
+@dataclass
+class _Run:
+    """The mutable state of one candidate inside :func:`run_em_many`."""
+
+    params: MixtureParams
+    lower_bound: float
+    bounds: list[float] = field(default_factory=list)
+    n_iter: int = 0
+    converged: bool = False
+    error: Exception | None = None
+
+    def result(self) -> EMResult:
+        return EMResult(self.params, self.lower_bound, self.n_iter, self.converged, self.bounds, self.error)
+
+
+def run_em_many(
+    data,
+    starts: Sequence[MixtureParams],
+    *,
+    tol: float,
+    max_iter: int,
+    reg_covar: float,
+    lower_bounds: Sequence[float] | None = None,
+    on_iteration: Callable[[int, int, float], None] | None = None,
+    record_errors: bool = False,
+) -> list[EMResult]:
+    """Run EM from every start at once, one pass over the data per iteration.
+
+    Each candidate follows exactly the iterations :func:`run_em` would give it alone
+    (the same E-step on the same chunks, the same M-step, the same stopping rule); the
+    candidates only share the reading of the data.  Candidates may differ in number of
+    components and covariance type.
+
+    Parameters
+    ----------
+    data : a data source with ``dtype`` and ``reduce(fn)`` (e.g. :class:`gaussmix.data.ArrayData`)
+    starts : sequence of MixtureParams
+        One starting point per candidate.
+    tol, max_iter, reg_covar : as in :func:`run_em`, shared by all candidates.
+    lower_bounds : sequence of float, optional
+        The bound of each starting point, if known; ``-inf`` otherwise.
+    on_iteration : callable(candidate_index, n_iter, change), optional
+        Called after every iteration of every candidate, in candidate order.
+    record_errors : bool, default=False
+        If True, a candidate whose M-step fails (e.g. ``CovarianceError``) stops with
+        the exception in ``EMResult.error`` and the others go on; if False the
+        exception propagates.
+
+    Returns
+    -------
+    list of EMResult, in the order of ``starts``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix.data import ArrayData
+    >>> from gaussmix.core import MixtureParams
+    >>> X = np.r_[np.random.RandomState(0).normal(size=(50, 1)), np.random.RandomState(1).normal(5, 1, (50, 1))]
+    >>> starts = [MixtureParams.from_covariances("spherical", np.ones(k) / k, np.linspace(0, 5, k)[:, None],
+    ...                                          np.ones(k)) for k in (1, 2)]
+    >>> [r.converged for r in run_em_many(ArrayData(X), starts, tol=1e-6, max_iter=200, reg_covar=1e-6)]
+    [True, True]
+    """
+    floor = nk_floor(data.dtype)
+    if lower_bounds is None:
+        lower_bounds = [-np.inf] * len(starts)
+    runs = [_Run(params, float(bound)) for params, bound in zip(starts, lower_bounds, strict=True)]
+    active = list(range(len(runs)))
+    for n_iter in range(1, max_iter + 1):
+        if not active:
+            break
+        esteps = [EStep(runs[i].params, data.dtype) for i in active]
+        all_stats = reduce_many(data, [estep.stats for estep in esteps])
+        for i, stats in zip(active, all_stats):
+            run = runs[i]
+            previous = run.lower_bound
+            try:
+                params = mstep(stats, run.params.covariance_type, reg_covar, floor)
+            except Exception as exc:
+                if not record_errors:
+                    raise
+                run.error = exc
+                continue
+            run.params = params
+            run.lower_bound = stats.mean_loglik
+            run.n_iter = n_iter
+            run.bounds.append(run.lower_bound)
+            change = run.lower_bound - previous
+            if on_iteration is not None:
+                on_iteration(i, n_iter, change)
+            if abs(change) < tol:
+                run.converged = True
+        active = [i for i in active if not runs[i].converged and runs[i].error is None]
+    return [run.result() for run in runs]
 
 
 def run_em(
@@ -59,20 +210,7 @@ def run_em(
     -------
     EMResult
     """
-    floor = nk_floor(data.dtype)
-    bounds: list[float] = []
-    converged = False
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        previous = lower_bound
-        stats = data.reduce(EStep(params, data.dtype).stats)
-        lower_bound = stats.mean_loglik
-        params = mstep(stats, params.covariance_type, reg_covar, floor)
-        bounds.append(lower_bound)
-        change = lower_bound - previous
-        if on_iteration is not None:
-            on_iteration(n_iter, change)
-        if abs(change) < tol:
-            converged = True
-            break
-    return EMResult(params, lower_bound, n_iter, converged, bounds)
+    callback = None if on_iteration is None else (lambda _, n_iter, change: on_iteration(n_iter, change))
+    (result,) = run_em_many(data, [params], tol=tol, max_iter=max_iter, reg_covar=reg_covar,
+                            lower_bounds=[lower_bound], on_iteration=callback)
+    return result

@@ -1,0 +1,574 @@
+"""Figures of fitted mixtures (matplotlib, installed with ``pip install gaussmix[plot]``).
+
+Every function takes ``ax=None`` (the current Axes) or ``axes=None`` (a new figure),
+returns what it drew on, and passes styling keywords through to matplotlib.  A plot of
+two features of a model with more uses the exact marginal mixture of those features
+(:func:`marginal`): the marginal of a Gaussian keeps the sub-vector of the mean and the
+sub-matrix of the covariance, and the weights are unchanged.
+
+Artists carry a ``gid`` so that they can be found again: ``gaussmix-points``,
+``gaussmix-means``, ``gaussmix-density``, ``gaussmix-boundary``, ``gaussmix-ellipse``,
+``gaussmix-anomalies``, ``gaussmix-best``.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from gaussmix import GaussianMixture
+>>> from gaussmix.datasets import make_textbook_blobs
+>>> from gaussmix.plotting import plot_mixture
+>>> X, _ = make_textbook_blobs(300, random_state=0)
+>>> ax = plot_mixture(GaussianMixture(3, random_state=0).fit(X), X)
+>>> sorted({a.get_gid() for a in ax.get_children() if a.get_gid()})  # doctest: +NORMALIZE_WHITESPACE
+['gaussmix-boundary', 'gaussmix-density', 'gaussmix-ellipse', 'gaussmix-means', 'gaussmix-points']
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from .core import EStep, MixtureParams
+
+__all__ = ["marginal", "plot_anomalies", "plot_covariance_types", "plot_criterion", "plot_mixture", "plot_pairs"]
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            "gaussmix.plotting needs matplotlib: pip install 'gaussmix[plot]' (or pip install matplotlib)"
+        ) from None
+    return plt
+
+
+# ------------------------------------------------------------------ parameters
+#: each covariance type's covariances as (k, d, d) matrices
+_DENSE = {
+    "full": lambda cov, k, d: cov,
+    "tied": lambda cov, k, d: np.broadcast_to(cov, (k, d, d)),
+    "diag": lambda cov, k, d: cov[:, :, None] * np.eye(d),
+    "spherical": lambda cov, k, d: cov[:, None, None] * np.eye(d),
+}
+
+
+def _params_of(model) -> MixtureParams:
+    """The parameters of a fitted GaussianMixture (or GaussianMixtureIC), or a MixtureParams."""
+    if isinstance(model, MixtureParams):
+        return model
+    from sklearn.utils.validation import check_is_fitted
+
+    model = getattr(model, "best_estimator_", model)
+    check_is_fitted(model)
+    return MixtureParams(model.covariance_type, np.asarray(model.weights_), np.asarray(model.means_),
+                         np.asarray(model.covariances_), np.asarray(model.precisions_cholesky_))
+
+
+def dense_covariances(model) -> np.ndarray:
+    """Covariance matrices of every component, shape ``(n_components, n_features, n_features)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = MixtureParams.from_covariances("diag", np.array([0.5, 0.5]), np.zeros((2, 2)),
+    ...                                    np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> dense_covariances(p)[1]
+    array([[3., 0.],
+           [0., 4.]])
+    """
+    params = _params_of(model)
+    k, d = params.means.shape
+    return np.array(_DENSE[params.covariance_type](params.covariances, k, d))
+
+
+def marginal(model, features: Sequence[int]) -> MixtureParams:
+    """The exact marginal mixture of some features, as a 'full' :class:`~gaussmix.core.MixtureParams`.
+
+    Parameters
+    ----------
+    model : fitted GaussianMixture, GaussianMixtureIC or MixtureParams
+    features : sequence of int
+        Column indices to keep, in order.
+
+    Returns
+    -------
+    MixtureParams
+        Same weights; means ``means[:, features]``; covariances the sub-matrices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix import GaussianMixture
+    >>> X = np.random.RandomState(0).normal(size=(200, 3)) * [1.0, 2.0, 3.0]
+    >>> m = marginal(GaussianMixture(1).fit(X), [2, 0])
+    >>> m.means.shape, np.round(np.sqrt(np.diag(m.covariances[0]))).tolist()
+    ((1, 2), [3.0, 1.0])
+    """
+    params = _params_of(model)
+    idx = np.asarray(features, dtype=np.intp)
+    d = params.n_features
+    if idx.ndim != 1 or idx.size == 0 or np.any(idx < 0) or np.any(idx >= d) or len(set(idx.tolist())) != idx.size:
+        raise ValueError(f"features must be distinct column indices in [0, {d}), got {list(features)!r}.")
+    cov = dense_covariances(params)[:, idx][:, :, idx]
+    return MixtureParams.from_covariances("full", params.weights, params.means[:, idx], cov)
+
+
+def _feature_names(model, features) -> list[str]:
+    names = getattr(getattr(model, "best_estimator_", model), "feature_names_in_", None)
+    return [str(names[i]) if names is not None else f"feature {i}" for i in features]
+
+
+def _limits(params2: MixtureParams, X2: np.ndarray | None, pad: float = 0.08) -> tuple[np.ndarray, np.ndarray]:
+    """x/y ranges covering the data (or the components' 3-sd boxes when no data)."""
+    if X2 is not None and len(X2):
+        lo, hi = X2.min(axis=0), X2.max(axis=0)
+    else:
+        sd = np.sqrt(np.einsum("kii->ki", params2.covariances))
+        lo, hi = (params2.means - 3 * sd).min(axis=0), (params2.means + 3 * sd).max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return lo - pad * span, hi + pad * span
+
+
+def _colours(n: int, cmap="tab10"):
+    plt = _pyplot()
+    colormap = plt.get_cmap(cmap)
+    return [colormap(i % colormap.N) for i in range(n)]
+
+
+# ------------------------------------------------------------------ plot_mixture
+def plot_mixture(
+    model,
+    X=None,
+    ax=None,
+    *,
+    features: Sequence[int] = (0, 1),
+    color_by_component: bool = True,
+    contours: bool = True,
+    boundaries: bool = True,
+    ellipses: Sequence[float] | None = (1, 2, 3),
+    means: bool = True,
+    grid_size: int = 200,
+    cmap="tab10",
+    contour_kws: dict | None = None,
+    boundary_kws: dict | None = None,
+    ellipse_kws: dict | None = None,
+    mean_kws: dict | None = None,
+    **scatter_kws,
+):
+    """The fitted mixture over the data: the textbook's "trained GMM" figure.
+
+    Draws the rows (coloured by their most probable component), the means, contour
+    lines of the mixture's log-density, the decision boundaries (dashed: where the two
+    most probable components are equally probable) and covariance ellipses.
+
+    Parameters
+    ----------
+    model : fitted GaussianMixture, GaussianMixtureIC or MixtureParams
+    X : array-like of shape (n_samples, n_features), optional
+        Rows to draw; the axis limits cover them.
+    ax : matplotlib Axes, optional
+        Default: the current Axes.
+    features : pair of int, default=(0, 1)
+        The two features to draw; with more features the marginal mixture of this
+        pair is drawn (colours still come from the full model).
+    color_by_component : bool, default=True
+    contours : bool, default=True
+        Log-density contour lines.
+    boundaries : bool, default=True
+        Dashed decision boundaries between components.
+    ellipses : sequence of float or None, default=(1, 2, 3)
+        Ellipses at these numbers of standard deviations (Mahalanobis radius).
+    means : bool, default=True
+        Mark the means.
+    grid_size : int, default=200
+        Grid points per axis for contours and boundaries.
+    cmap : colormap name, default='tab10'
+        Colours of the components.
+    contour_kws, boundary_kws, ellipse_kws, mean_kws : dict, optional
+        Passed to ``ax.contour`` (density), ``ax.contour`` (boundaries),
+        ``matplotlib.patches.Ellipse`` and ``ax.scatter`` (means).
+    **scatter_kws
+        Passed to ``ax.scatter`` for the rows.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from gaussmix import GaussianMixture
+    >>> X = np.random.RandomState(0).normal(size=(200, 3))
+    >>> ax = plot_mixture(GaussianMixture(2, random_state=0).fit(X), X, features=(0, 2), s=4)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('feature 0', 'feature 2')
+    """
+    plt = _pyplot()
+    from matplotlib.patches import Ellipse
+
+    ax = plt.gca() if ax is None else ax
+    params = _params_of(model)
+    features = tuple(int(f) for f in features)
+    if len(features) != 2:
+        raise ValueError(f"features must be a pair of column indices, got {features!r}.")
+    params2 = marginal(params, features)
+    k = params.n_components
+    colours = _colours(k, cmap)
+    X_full = None if X is None else np.asarray(X, dtype=np.float64)
+    if X_full is not None and (X_full.ndim != 2 or X_full.shape[1] != params.n_features):
+        raise ValueError(f"X must have shape (n_samples, {params.n_features}), got {X_full.shape}.")
+    X2 = None if X_full is None else X_full[:, features]
+    lo, hi = _limits(params2, X2)
+
+    xs, ys = np.linspace(lo[0], hi[0], grid_size), np.linspace(lo[1], hi[1], grid_size)
+    xx, yy = np.meshgrid(xs, ys)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    estep2 = EStep(params2, np.float64)
+    wlp = estep2.weighted_log_prob(grid)
+
+    if X2 is not None:
+        kws = {"s": 10, "alpha": 0.7, "linewidths": 0}
+        if color_by_component:
+            labels = EStep(params, np.float64).predict(X_full)
+            kws["c"] = [colours[label] for label in labels]
+        else:
+            kws["c"] = "0.4"
+        kws.update(scatter_kws)
+        ax.scatter(X2[:, 0], X2[:, 1], **kws).set_gid("gaussmix-points")
+
+    if contours:
+        log_density = estep2.score_samples(grid).reshape(xx.shape)
+        top = float(log_density.max())
+        if X2 is not None:  # lines through the data: the densities of given fractions of the rows
+            levels = np.quantile(estep2.score_samples(X2), [0.02, 0.1, 0.25, 0.5, 0.75, 0.9])
+        else:
+            levels = top - np.array([9.0, 6.0, 4.0, 2.5, 1.5, 0.5])
+        levels = np.unique(levels[levels < top])
+        # solid: matplotlib dashes negative levels of one-colour contours, and log-densities are negative
+        kws = {"colors": "0.3", "linewidths": 0.8, "alpha": 0.8, "linestyles": "solid"}
+        kws.update(contour_kws or {})
+        if levels.size:
+            ax.contour(xx, yy, log_density, levels=levels, **kws).set_gid("gaussmix-density")
+
+    if boundaries and k > 1:
+        order = np.argsort(wlp, axis=1)
+        first, second = order[:, -1], order[:, -2]
+        kws = {"colors": "k", "linewidths": 1.2, "linestyles": "dashed"}
+        kws.update(boundary_kws or {})
+        for i, j in itertools.combinations(range(k), 2):
+            where = ((first == i) & (second == j)) | ((first == j) & (second == i))
+            if not where.any():
+                continue
+            difference = np.ma.masked_array(wlp[:, i] - wlp[:, j], mask=~where).reshape(xx.shape)
+            if difference.min() < 0 < difference.max():
+                ax.contour(xx, yy, difference, levels=[0.0], **kws).set_gid("gaussmix-boundary")
+
+    if ellipses:
+        for c in range(k):
+            values, vectors = np.linalg.eigh(params2.covariances[c])
+            angle = math.degrees(math.atan2(vectors[1, -1], vectors[0, -1]))
+            for n_sd in ellipses:
+                kws = {"facecolor": "none", "edgecolor": colours[c], "linewidth": 1.5, "alpha": 0.9}
+                kws.update(ellipse_kws or {})
+                width, height = 2 * n_sd * np.sqrt(np.maximum(values[::-1], 0))
+                patch = Ellipse(tuple(params2.means[c]), width, height, angle=angle, **kws)
+                patch.set_gid("gaussmix-ellipse")
+                ax.add_patch(patch)
+
+    if means:
+        kws = {"marker": "X", "s": 120, "c": [colours[c] for c in range(k)], "edgecolors": "k", "linewidths": 1.2,
+               "zorder": 5}
+        kws.update(mean_kws or {})
+        ax.scatter(params2.means[:, 0], params2.means[:, 1], **kws).set_gid("gaussmix-means")
+
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    xlabel, ylabel = _feature_names(model, features)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+# --------------------------------------------------------- plot_covariance_types
+def plot_covariance_types(
+    X,
+    n_components: int,
+    axes=None,
+    *,
+    covariance_types: Sequence[str] = ("full", "tied", "diag", "spherical"),
+    random_state=None,
+    n_init: int = 1,
+    features: Sequence[int] = (0, 1),
+    **plot_kws,
+):
+    """The same data fitted under each covariance type, side by side.
+
+    The fits run together (:func:`gaussmix.select`, one pass over the data per EM
+    iteration); each panel is :func:`plot_mixture` of one fit, titled with its type
+    and BIC.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_components : int
+    axes : sequence of matplotlib Axes, optional
+        One per covariance type; default: a new figure with one row of panels.
+    covariance_types : sequence of str, default=('full', 'tied', 'diag', 'spherical')
+    random_state, n_init : as for :class:`gaussmix.GaussianMixture`.
+    features : pair of int, default=(0, 1)
+    **plot_kws
+        Passed to :func:`plot_mixture`.
+
+    Returns
+    -------
+    axes : ndarray of matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from gaussmix.datasets import make_textbook_blobs
+    >>> X, _ = make_textbook_blobs(300, random_state=0)
+    >>> axes = plot_covariance_types(X, 3, random_state=0)
+    >>> [ax.get_title().split()[0] for ax in axes]
+    ['full', 'tied', 'diag', 'spherical']
+    """
+    plt = _pyplot()
+    from .selection import select
+
+    X = np.asarray(X, dtype=np.float64)
+    covariance_types = [covariance_types] if isinstance(covariance_types, str) else list(covariance_types)
+    if axes is None:
+        _, axes = plt.subplots(1, len(covariance_types), figsize=(4 * len(covariance_types), 4),
+                               sharex=True, sharey=True, squeeze=False)
+    axes = np.asarray(axes, dtype=object).ravel()
+    if axes.size != len(covariance_types):
+        raise ValueError(f"axes has {axes.size} Axes for {len(covariance_types)} covariance types.")
+    result = select(X, [n_components], covariance_types, n_init=n_init, random_state=random_state)
+    for ax, covariance_type in zip(axes, covariance_types):
+        candidate = result[(n_components, covariance_type)]
+        plot_mixture(result.model(n_components, covariance_type), X, ax=ax, features=features, **plot_kws)
+        ax.set_title(f"{covariance_type}  (BIC {candidate.bic:.0f})")
+    return axes
+
+
+# ---------------------------------------------------------------- plot_criterion
+def plot_criterion(selection, criterion: str | None = None, ax=None, **line_kws):
+    """A criterion of every candidate against n_components, one line per covariance type.
+
+    Parameters
+    ----------
+    selection : SelectionResult or fitted GaussianMixtureIC
+    criterion : {'bic', 'aic', 'icl'}, optional
+        Default: the one the selection ranked by.
+    ax : matplotlib Axes, optional
+    **line_kws
+        Passed to ``ax.plot``.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The best candidate by ``criterion`` is marked with a star.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from gaussmix import select
+    >>> from gaussmix.datasets import load_faithful
+    >>> X, _ = load_faithful()
+    >>> ax = plot_criterion(select(X, n_components=4, random_state=0), "aic")
+    >>> [line.get_label() for line in ax.get_lines() if line.get_gid() != "gaussmix-best"]
+    ['full', 'tied', 'diag', 'spherical']
+    >>> ax.get_ylabel()
+    'AIC (lower is better)'
+    """
+    plt = _pyplot()
+    from .selection import _check_criterion
+
+    selection = getattr(selection, "selection_", selection)
+    criterion = _check_criterion(criterion or selection.criterion, "plot_criterion")
+    ax = plt.gca() if ax is None else ax
+    types = list(dict.fromkeys(c.covariance_type for c in selection.candidates))
+    for covariance_type in types:
+        rows = sorted((c for c in selection.candidates if c.covariance_type == covariance_type),
+                      key=lambda c: c.n_components)
+        values = [c.criterion(criterion) for c in rows]
+        kws = {"marker": "o", "markersize": 4, "label": covariance_type}
+        kws.update(line_kws)
+        ax.plot([c.n_components for c in rows], [v if np.isfinite(v) else np.nan for v in values], **kws)
+    best = selection[selection.rank(criterion)[0]]
+    marker = ax.plot([best.n_components], [best.criterion(criterion)], linestyle="none", marker="*", markersize=16,
+                     color="gold", markeredgecolor="k", zorder=5)[0]
+    marker.set_gid("gaussmix-best")
+    ax.annotate(f"best: {best.n_components}, {best.covariance_type}", (best.n_components, best.criterion(criterion)),
+                textcoords="offset points", xytext=(8, 8))
+    ax.set_xlabel("n_components")
+    ax.set_ylabel(f"{criterion.upper()} (lower is better)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(title="covariance_type")
+    return ax
+
+
+# ---------------------------------------------------------------- plot_anomalies
+def plot_anomalies(
+    model,
+    X,
+    percentile: float = 2.0,
+    ax=None,
+    *,
+    features: Sequence[int] = (0, 1),
+    contours: bool = True,
+    anomaly_kws: dict | None = None,
+    **scatter_kws,
+):
+    """Rows of low density highlighted: those below the ``percentile``-th percentile of
+    the model's log-density over ``X``.
+
+    Parameters
+    ----------
+    model : fitted GaussianMixture, GaussianMixtureIC or MixtureParams
+    X : array-like of shape (n_samples, n_features)
+    percentile : float in [0, 100], default=2.0
+    ax : matplotlib Axes, optional
+    features : pair of int, default=(0, 1)
+    contours : bool, default=True
+        Draw the log-density contour at the threshold (of the marginal when d > 2).
+    anomaly_kws : dict, optional
+        Passed to ``ax.scatter`` for the highlighted rows.
+    **scatter_kws
+        Passed to ``ax.scatter`` for the other rows.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from gaussmix import GaussianMixture
+    >>> X = np.random.RandomState(0).normal(size=(500, 2))
+    >>> ax = plot_anomalies(GaussianMixture(1).fit(X), X, percentile=2)
+    >>> [len(c.get_offsets()) for c in ax.collections if c.get_gid() == "gaussmix-anomalies"]
+    [10]
+    """
+    plt = _pyplot()
+    if not 0 <= percentile <= 100:
+        raise ValueError(f"percentile must be in [0, 100], got {percentile!r}.")
+    ax = plt.gca() if ax is None else ax
+    params = _params_of(model)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != params.n_features:
+        raise ValueError(f"X must have shape (n_samples, {params.n_features}), got {X.shape}.")
+    features = tuple(int(f) for f in features)
+    log_density = EStep(params, np.float64).score_samples(X)
+    threshold = np.percentile(log_density, percentile)
+    low = log_density < threshold
+    X2 = X[:, features]
+    kws = {"s": 8, "c": "0.55", "linewidths": 0}
+    kws.update(scatter_kws)
+    ax.scatter(X2[~low, 0], X2[~low, 1], **kws).set_gid("gaussmix-points")
+    kws = {"s": 40, "facecolors": "none", "edgecolors": "crimson", "linewidths": 1.5,
+           "label": f"lowest {percentile:g}% density"}
+    kws.update(anomaly_kws or {})
+    ax.scatter(X2[low, 0], X2[low, 1], **kws).set_gid("gaussmix-anomalies")
+    params2 = marginal(params, features)
+    lo, hi = _limits(params2, X2)
+    if contours:
+        xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+        estep2 = EStep(params2, np.float64)
+        field = estep2.score_samples(np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+        level = np.percentile(estep2.score_samples(X2), percentile)
+        if field.min() < level < field.max():
+            ax.contour(xx, yy, field, levels=[level], colors="crimson", linewidths=1.0,
+                       linestyles="dotted").set_gid("gaussmix-density")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    xlabel, ylabel = _feature_names(model, features)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best")
+    return ax
+
+
+# -------------------------------------------------------------------- plot_pairs
+def plot_pairs(model, X=None, axes=None, *, features: Sequence[int] | None = None, max_features: int = 8,
+               **plot_kws):
+    """A pair grid: every pair of features with its marginal mixture, and each feature's
+    1-D marginal density (over a histogram of ``X``) on the diagonal.
+
+    Parameters
+    ----------
+    model : fitted GaussianMixture, GaussianMixtureIC or MixtureParams
+    X : array-like of shape (n_samples, n_features), optional
+    axes : 2-D array of matplotlib Axes, optional
+        ``(m, m)`` for ``m`` features; default: a new figure.
+    features : sequence of int, optional
+        Features to show; default all.
+    max_features : int, default=8
+        Refuse larger grids unless ``features`` is given.
+    **plot_kws
+        Passed to :func:`plot_mixture` for the off-diagonal panels (default there:
+        ``boundaries=False``, ``ellipses=(2,)``).
+
+    Returns
+    -------
+    axes : ndarray of shape (m, m) of matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from gaussmix import GaussianMixture
+    >>> X = np.random.RandomState(0).normal(size=(150, 3))
+    >>> plot_pairs(GaussianMixture(2, random_state=0).fit(X), X, grid_size=40).shape
+    (3, 3)
+    """
+    plt = _pyplot()
+    params = _params_of(model)
+    d = params.n_features
+    if features is None:
+        if d > max_features:
+            raise ValueError(f"The model has {d} features; choose at most {max_features} with features=[...] "
+                             "or raise max_features.")
+        features = list(range(d))
+    features = [int(f) for f in features]
+    m = len(features)
+    if axes is None:
+        _, axes = plt.subplots(m, m, figsize=(2.6 * m, 2.6 * m), squeeze=False)
+    axes = np.asarray(axes, dtype=object)
+    if axes.shape != (m, m):
+        raise ValueError(f"axes must have shape ({m}, {m}), got {axes.shape}.")
+    X = None if X is None else np.asarray(X, dtype=np.float64)
+    kws = {"boundaries": False, "ellipses": (2,), "s": 4}
+    kws.update(plot_kws)
+    names = _feature_names(model, features)
+    for row, fi in enumerate(features):
+        for col, fj in enumerate(features):
+            ax = axes[row, col]
+            if row == col:
+                one = marginal(params, [fi])
+                lo, hi = _limits(one, None if X is None else X[:, [fi]])
+                xs = np.linspace(lo[0], hi[0], 300)
+                if X is not None:
+                    ax.hist(X[:, fi], bins=30, density=True, color="0.85")
+                density = np.exp(EStep(one, np.float64).score_samples(xs[:, None]))
+                ax.plot(xs, density, color="k", linewidth=1.2, gid="gaussmix-density")
+                ax.set_xlim(lo[0], hi[0])
+                ax.set_xlabel(names[row])
+            else:
+                plot_mixture(model, X, ax=ax, features=(fj, fi), **kws)
+            if col > 0:
+                ax.set_ylabel("")
+            if row < m - 1:
+                ax.set_xlabel("")
+    return axes
