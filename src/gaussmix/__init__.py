@@ -8,8 +8,17 @@
 """
 
 from .estimator import GaussianMixture
+from .data import from_chunks, from_file
 from .exceptions import ConvergenceWarning, CovarianceError, InvalidParameterError
 
 __version__ = "0.1.0"
 
-__all__ = ["ConvergenceWarning", "CovarianceError", "GaussianMixture", "InvalidParameterError", "__version__"]
+__all__ = [
+    "ConvergenceWarning",
+    "CovarianceError",
+    "GaussianMixture",
+    "InvalidParameterError",
+    "__version__",
+    "from_chunks",
+    "from_file",
+]
