@@ -273,8 +273,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         else:
             self._prepare_source(data, reset=True)
             # Initialization runs on a bounded sample (the whole source when it is small).
-            init_data = data.init_sample(rng) if do_init else None
-            weights = getattr(init_data, "sample_weight", None)
+            given = not any(p is None for p in (self.weights_init, self.means_init, self.precisions_init))
+            init_data = data.init_sample(rng) if do_init and not given else data
+            weights = init_data.sample_weight if isinstance(init_data, ArrayData) else None
             n_support = data.n_samples if weights is None else int(np.count_nonzero(weights))
         n_samples, n_features = data.n_samples, data.n_features
         if n_support < self.n_components:

@@ -106,7 +106,7 @@ class DaskData:
     def _from_dataframe(df):
         if not hasattr(df, "dtypes") or not hasattr(df, "to_dask_array"):
             raise TypeError(f"Expected a Dask array or DataFrame, got {type(df).__name__}.")
-        bad = [str(name) for name, dtype in df.dtypes.items() if np.dtype(dtype).kind not in "biuf"]
+        bad = [str(name) for name, dtype in df.dtypes.items() if getattr(dtype, "kind", "O") not in "biuf"]
         if bad:
             raise TypeError(f"Dask DataFrame columns {bad} are not numeric.")
         return df.to_dask_array(lengths=True)
