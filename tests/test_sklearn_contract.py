@@ -102,6 +102,7 @@ def test_get_params_same_names_and_defaults_as_sklearn():
     ours = GM().get_params()
     theirs = SkGM().get_params()
     assert ours.pop("chunk_size") is None
+    assert (ours.pop("online_decay"), ours.pop("online_offset")) == (0.6, 2.0)  # partial_fit's schedule
     assert ours == theirs
 
 
@@ -110,6 +111,7 @@ def test_get_params_reflects_constructor_arguments():
               init_params="random", random_state=3, warm_start=True, verbose=1, verbose_interval=5)
     ours = GM(**kw, chunk_size=17).get_params()
     assert ours.pop("chunk_size") == 17
+    ours.pop("online_decay"), ours.pop("online_offset")
     assert ours == SkGM(**kw).get_params()
 
 
