@@ -289,3 +289,17 @@ def test_array_data_and_source_give_same_statistics(files):
     b = sources(files, weighted=True)["parquet-folder"].reduce(estep.stats)
     for name in ("n", "nk", "s1", "s2", "loglik"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12)
+
+
+def test_reservoir_grows_for_sources_of_unknown_length():
+    rng = np.random.RandomState(0)
+    X, w = rng.normal(size=(3000, 2)), rng.uniform(size=3000)
+    source = from_chunks(lambda: ((X[i:i + 700], w[i:i + 700]) for i in range(0, 3000, 700)))
+    whole = source.init_sample(np.random.RandomState(0), size=5000)  # all rows, in order
+    np.testing.assert_array_equal(whole.X, X)
+    np.testing.assert_array_equal(whole.sample_weight, w)
+    part = source.init_sample(np.random.RandomState(0), size=2500)
+    index = {tuple(r): i for i, r in enumerate(X)}
+    rows = np.array([index[tuple(r)] for r in part.X])
+    assert part.X.shape == (2500, 2) and len(set(rows)) == 2500
+    np.testing.assert_array_equal(part.sample_weight, w[rows])  # rows keep their weights

@@ -112,13 +112,20 @@ class StreamedSource:
         for those rows, so a source with at most ``size`` rows comes back whole, in order,
         and ``rng`` is left untouched.  Rows keep their weights.
         """
-        X = np.empty((size, self.n_features), dtype=self.dtype)
+        # Grown as rows arrive, so a small source never costs ``size`` rows of memory.
+        X = np.empty((min(size, self._n_samples or 1024), self.n_features), dtype=self.dtype)
         w = None
         filled = 0
         for start, stop, Xc, wc in self.chunks():
-            if wc is not None and w is None:
-                w = np.ones(size, dtype=self.dtype)
             take = max(0, min(stop, size) - start)  # rows that fill free slots
+            if start + take > X.shape[0]:
+                grown = np.empty((min(size, max(2 * X.shape[0], start + take)), self.n_features), dtype=self.dtype)
+                grown[:filled] = X[:filled]
+                X = grown
+                if w is not None:
+                    w = np.concatenate([w[:filled], np.ones(X.shape[0] - filled, dtype=self.dtype)])
+            if wc is not None and w is None:
+                w = np.ones(X.shape[0], dtype=self.dtype)
             X[start:start + take] = Xc[:take]
             if wc is not None:
                 w[start:start + take] = wc[:take]
