@@ -152,7 +152,7 @@ def test_ranking_table_and_frame(blobs_selection):
 
 def test_one_pass_per_iteration_for_the_whole_grid():
     X = make_blobs3()
-    data = CountingData(X, chunk_rows=100, n_components=3)
+    data = CountingData(X, chunk_rows=100)
     result = select(data, n_components=3, covariance_types=COVARIANCE_TYPES, random_state=0)
     em_passes = max(c.n_iter for c in result.candidates)
     # init reads the data once per candidate; then one pass per iteration and one to score

@@ -103,6 +103,7 @@ def test_get_params_same_names_and_defaults_as_sklearn():
     theirs = SkGM().get_params()
     assert ours.pop("chunk_size") is None
     assert ours.pop("n_jobs") is None
+    assert (ours.pop("online_decay"), ours.pop("online_offset")) == (0.6, 2.0)  # partial_fit's schedule
     assert ours == theirs
 
 
@@ -112,6 +113,7 @@ def test_get_params_reflects_constructor_arguments():
     ours = GM(**kw, chunk_size=17, n_jobs=2).get_params()
     assert ours.pop("chunk_size") == 17
     assert ours.pop("n_jobs") == 2
+    ours.pop("online_decay"), ours.pop("online_offset")
     assert ours == SkGM(**kw).get_params()
 
 

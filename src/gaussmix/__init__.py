@@ -8,6 +8,7 @@
 """
 
 from .estimator import GaussianMixture
+from .data import from_chunks, from_file
 from .exceptions import ConvergenceWarning, CovarianceError, InvalidParameterError
 from .selection import GaussianMixtureIC, SelectionResult, select
 
@@ -22,4 +23,6 @@ __all__ = [
     "SelectionResult",
     "__version__",
     "select",
+    "from_chunks",
+    "from_file",
 ]

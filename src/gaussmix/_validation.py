@@ -55,6 +55,10 @@ def check_estimator_params(est) -> None:
         check_int(est.n_jobs, "n_jobs", owner, -(2**31))
         if est.n_jobs == 0:
             _fail(owner, "n_jobs", "a non-zero int or None", est.n_jobs)
+    decay, offset = getattr(est, "online_decay", 0.6), getattr(est, "online_offset", 0.0)
+    if not isinstance(decay, numbers.Real) or isinstance(decay, (bool, np.bool_)) or not 0.5 < decay <= 1.0:
+        _fail(owner, "online_decay", "a float in the range (0.5, 1.0]", decay)
+    check_real(offset, "online_offset", owner, 0.0)
     rs = est.random_state
     if not (rs is None or isinstance(rs, np.random.RandomState)
             or (isinstance(rs, numbers.Integral) and not isinstance(rs, (bool, np.bool_)) and 0 <= rs < 2**32)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from functools import partial
 from time import time
 
 import numpy as np
@@ -18,12 +19,22 @@ from ._validation import (
     check_sample_weight,
     check_weights_init,
 )
-from .core import EStep, MixtureParams, initial_params, run_em
+from .core import EStep, MixtureParams, initial_params, mstep, nk_floor, run_em
+from .core.online import blend, step_size
 from .covariance import get_covariance
-from .data import ArrayData
+from .data import ArrayData, DaskData, StreamedSource, as_source, chunk_rows_for, is_dask_collection, open_output
 from .exceptions import ConvergenceWarning
 
 __all__ = ["GaussianMixture"]
+
+
+def _loglik_and_weight(estep: EStep, X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """``[sum w log p(x), sum w]`` of a chunk (a module-level function, so Dask can ship it)."""
+    log_density = estep.score_samples(X).astype(np.float64)
+    if w is None:
+        return np.array([log_density.sum(), float(X.shape[0])])
+    w = w.astype(np.float64)
+    return np.array([w @ log_density, w.sum()])
 
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
@@ -80,9 +91,14 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         rounding.
     n_jobs : int, default=None
         Threads that process row chunks; None uses every CPU available to the process,
-        negative values count back from it (-1: all). BLAS is held to one thread while
-        chunks run. Results are bit-identical for any value: chunk boundaries do not
-        depend on it and chunk statistics are added in row order.
+        negative values count back from it (-1: all). BLAS is held to one thread during
+        EM. Results are bit-identical for any value: chunk boundaries do not depend on it
+        and chunk statistics are added in row order.
+    online_decay : float in (0.5, 1], default=0.6
+        :meth:`partial_fit` only: the step size for the ``t``-th batch after the first is
+        ``(t + online_offset) ** -online_decay`` (see :mod:`gaussmix.core.online`).
+    online_offset : float >= 0, default=2.0
+        :meth:`partial_fit` only: delays the decay of the step size.
 
     Attributes
     ----------
@@ -102,10 +118,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     converged_ : bool
         Whether the best initialization converged.
     n_iter_ : int
-        EM iterations of the best initialization.
+        EM iterations of the best initialization (after :meth:`partial_fit`: batches seen).
     lower_bound_ : float
         Weighted mean log-likelihood of the training data under the parameters before
-        the last M-step of the best initialization.
+        the last M-step of the best initialization (after :meth:`partial_fit`: of the
+        last batch, under the parameters before that batch's update).
     lower_bounds_ : list of float
         The lower bound at each iteration of the best initialization.
     n_features_in_ : int
@@ -150,6 +167,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         verbose_interval: int = 10,
         chunk_size: int | None = None,
         n_jobs: int | None = None,
+        online_decay: float = 0.6,
+        online_offset: float = 2.0,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -167,6 +186,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.verbose_interval = verbose_interval
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
+        self.online_decay = online_decay
+        self.online_offset = online_offset
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
@@ -178,12 +199,15 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows.
+        X : array-like of shape (n_samples, n_features), or a data source
+            Training rows; also a file or chunk source (:func:`gaussmix.from_file`,
+            :func:`gaussmix.from_chunks`, read once per iteration) or a Dask array or
+            DataFrame (reduced where its blocks live).
         y : Ignored
             Present for API consistency.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each row; integer weights act like repeated rows.
+            A file source takes its weights from ``weights_column`` instead.
 
         Returns
         -------
@@ -198,7 +222,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> GaussianMixture(2, random_state=0).fit(X).converged_
         True
         """
-        self.fit_predict(X, y, sample_weight=sample_weight)
+        self._fit_restoring(X, sample_weight)
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
@@ -208,13 +232,14 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a data source (see :meth:`fit`)
         y : Ignored
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            A lazy Dask array for Dask input.
 
         Examples
         --------
@@ -227,21 +252,40 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """
         # validate_data records n_features_in_/feature_names_in_ at once; if the fit
         # then fails (or is interrupted) they are restored, so a previous fit stays whole.
+        data, params = self._fit_restoring(X, sample_weight)
+        return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64)
+
+    def _fit_restoring(self, X, sample_weight):
+        """``_fit``, restoring ``n_features_in_``/``feature_names_in_`` if it fails."""
         saved = {name: vars(self)[name] for name in _INPUT_ATTRIBUTES if name in vars(self)}
         try:
-            return self._fit_predict(X, sample_weight)
+            return self._fit(X, sample_weight)
         except BaseException:
             for name in _INPUT_ATTRIBUTES:
                 vars(self).pop(name, None)
             vars(self).update(saved)
             raise
 
-    def _fit_predict(self, X, sample_weight) -> np.ndarray:
+    def _fit(self, X, sample_weight) -> tuple[object, MixtureParams]:
+        """Fit and set the attributes; return the data source and the fitted parameters."""
         check_estimator_params(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        n_samples, n_features = X.shape
-        weights = check_sample_weight(sample_weight, X)
-        n_support = n_samples if weights is None else int(np.count_nonzero(weights))
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        rng = check_random_state(self.random_state)
+        data = as_source(X, sample_weight)
+        if data is None:
+            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+            weights = check_sample_weight(sample_weight, X)
+            data = self._array_data(X, weights)
+            n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
+            init_data = data
+        else:
+            self._prepare_source(data, reset=True)
+            # Initialization runs on a bounded sample (the whole source when it is small).
+            given = not any(p is None for p in (self.weights_init, self.means_init, self.precisions_init))
+            init_data = data.init_sample(rng) if do_init and not given else data
+            weights = init_data.sample_weight if isinstance(init_data, ArrayData) else None
+            n_support = data.n_samples if weights is None else int(np.count_nonzero(weights))
+        n_samples, n_features = data.n_samples, data.n_features
         if n_support < self.n_components:
             what = "n_samples" if weights is None else "the number of samples with positive weight"
             raise ValueError(
@@ -255,11 +299,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             None if self.precisions_init is None
             else cov.check_precisions(self.precisions_init, self.n_components, n_features)
         )
-        data = self._data(X, weights)
-
-        do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
-        rng = check_random_state(self.random_state)
 
         best = None
         max_lower_bound = -np.inf
@@ -267,7 +307,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             self._verbose_init_begin(init)
             if do_init:
                 params = initial_params(
-                    data,
+                    init_data,
                     n_components=self.n_components,
                     covariance_type=self.covariance_type,
                     init_params=self.init_params,
@@ -316,32 +356,149 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.n_iter_ = n_iter
         self.lower_bound_ = max_lower_bound
         self.lower_bounds_ = bounds
-        return data.map_rows(EStep(params, X.dtype).predict, np.empty(n_samples, dtype=np.int64))
+        vars(self).pop("_online_state", None)
+        return data, params
+
+    def partial_fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
+        """Update the model with one batch of rows: a step of online EM.
+
+        Stepwise online EM (Cappé & Moulines, 2009; see :mod:`gaussmix.core.online`):
+        the batch's statistics under the current parameters are blended into running
+        statistics with step ``eta_t = (t + online_offset) ** -online_decay`` (``t``
+        batches seen before this one), and the parameters are the M-step of the running
+        statistics.  The first call starts from the fitted parameters when the model was
+        fitted by :meth:`fit`, otherwise from ``init_params`` on the first batch (which
+        needs at least ``n_components`` rows), and takes ``eta_0 = 1``.  After each call,
+        ``n_iter_`` is the number of batches seen, ``lower_bound_`` the batch's weighted
+        mean log-likelihood under the parameters before the update (appended to
+        ``lower_bounds_``) and ``converged_`` is False (online EM has no stopping rule).
+        :meth:`fit` discards the running statistics.  Keep the batches' dtype the same.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_batch, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_batch,), default=None
+
+        Returns
+        -------
+        self : GaussianMixture
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> gm = GaussianMixture(2, random_state=0)
+        >>> for _ in range(50):
+        ...     gm = gm.partial_fit(np.r_[rng.normal(0, 1, (50, 1)), rng.normal(8, 1, (50, 1))])
+        >>> np.sort(gm.means_.ravel()).round(0).tolist(), gm.n_iter_
+        ([0.0, 8.0], 50)
+        """
+        check_estimator_params(self)
+        fitted = hasattr(self, "means_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=not fitted)
+        weights = check_sample_weight(sample_weight, X)
+        data = self._array_data(X, weights)
+        running, t = getattr(self, "_online_state", (None, 0))
+        if fitted:
+            params = self._params(X.shape[1])
+        else:
+            n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
+            if n_support < self.n_components:
+                raise ValueError(
+                    f"The first batch of partial_fit initializes the model and needs at least "
+                    f"n_components = {self.n_components} rows (with positive weight), got {n_support}."
+                )
+            cov = get_covariance(self.covariance_type)
+            params = initial_params(
+                data,
+                n_components=self.n_components,
+                covariance_type=self.covariance_type,
+                init_params=self.init_params,
+                reg_covar=self.reg_covar,
+                rng=check_random_state(self.random_state),
+                weights_init=None if self.weights_init is None else check_weights_init(
+                    self.weights_init, self.n_components),
+                means_init=None if self.means_init is None else check_means_init(
+                    self.means_init, self.n_components, X.shape[1]),
+                precisions_init=None if self.precisions_init is None else cov.check_precisions(
+                    self.precisions_init, self.n_components, X.shape[1]),
+            )
+        # One shift for the whole stream, so running and batch statistics add exactly.
+        batch = data.reduce(EStep(params, X.dtype, shift=None if running is None else running.shift).stats)
+        running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
+        params = mstep(running, self.covariance_type, self.reg_covar, nk_floor(X.dtype))
+        self._set_params(params)
+        self._online_state = (running, t + 1)
+        self.n_iter_ = t + 1
+        self.converged_ = False
+        self.lower_bound_ = batch.mean_loglik
+        self.lower_bounds_ = [*getattr(self, "lower_bounds_", []), batch.mean_loglik] if t else [batch.mean_loglik]
+        return self
+
+    # ------------------------------------------------------------ data sources
+    def _prepare_source(self, data, reset: bool) -> None:
+        """Record (``reset``) or check the width of a file, chunk or Dask source."""
+        if reset:
+            vars(self).pop("feature_names_in_", None)
+            self.n_features_in_ = data.n_features
+        elif data.n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {data.n_features} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        if hasattr(data, "set_chunk_hint"):
+            data.set_chunk_hint(self._chunk_rows(data.n_features, data.dtype), self.n_jobs)
+
+    def _chunk_rows(self, n_features: int, dtype) -> int:
+        """``chunk_size``, or rows sized for this model's design (see ``data/array.py``)."""
+        if self.chunk_size is not None:
+            return self.chunk_size
+        n_components = self.means_.shape[0] if hasattr(self, "means_") else self.n_components
+        return chunk_rows_for(self.covariance_type, n_components, n_features, np.dtype(dtype).itemsize)
+
+    def _array_data(self, X, sample_weight) -> ArrayData:
+        """``X`` in memory as a chunked source, on ``n_jobs`` threads."""
+        return ArrayData(X, sample_weight, self._chunk_rows(X.shape[1], X.dtype), n_jobs=self.n_jobs)
+
+    def _data(self, X, sample_weight=None):
+        """Fitted parameters and ``X`` as a data source, for predictions."""
+        check_is_fitted(self)
+        data = as_source(X, sample_weight)
+        if data is None:
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+            data = self._array_data(X, None)
+        else:
+            self._prepare_source(data, reset=False)
+        return self._params(data.n_features), data
+
+    @staticmethod
+    def _apply_data(data, fn, tail: tuple[int, ...], dtype, out=None, overwrite: bool = False):
+        """``fn`` on every chunk: a lazy Dask array, or rows filled into ``out``."""
+        if isinstance(data, DaskData):
+            if out is not None:
+                raise ValueError("out= is not supported for Dask input: the result is a lazy Dask array.")
+            return data.map_blocks(fn, tail, dtype)
+        return data.map_rows(fn, open_output(out, (data.n_samples, *tail), dtype, overwrite))
 
     # --------------------------------------------------------------- prediction
-    def _estep_and_data(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        params = self._params(X.shape[1])
-        return EStep(params, X.dtype), self._data(X, None), X
-
-    def _data(self, X, sample_weight) -> ArrayData:
-        """``X`` as a chunked source, chunks sized for this model's design."""
-        cov = get_covariance(self.covariance_type)
-        n_features = X.shape[1]
-        row_width = cov.n_quadratic(n_features) + n_features + 1 + self.n_components
-        return ArrayData(X, sample_weight, self.chunk_size, row_width, self.n_jobs)
-
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
         """Most probable component of each row.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a data source (see :meth:`fit`)
+        out : str or path-like ending in .npy, default=None
+            Write the result to this new ``.npy`` file chunk by chunk and return it
+            memory-mapped, instead of a new array.
+        overwrite : bool, default=False
+            Replace ``out`` if it exists (otherwise that is an error).
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            A lazy Dask array for Dask input.
 
         Examples
         --------
@@ -351,20 +508,24 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> gm.predict([[1.0], [9.0]]).tolist()
         [0, 1]
         """
-        estep, data, X = self._estep_and_data(X)
-        return data.map_rows(estep.predict, np.empty(X.shape[0], dtype=np.int64))
+        params, data = self._data(X)
+        return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64, out, overwrite)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
         """Posterior probability of each component for each row (soft clustering).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a data source (see :meth:`fit`)
+        out : str or path-like ending in .npy, default=None
+            As in :meth:`predict`.
+        overwrite : bool, default=False
 
         Returns
         -------
         resp : ndarray of shape (n_samples, n_components)
-            Rows sum to one; dtype of ``X`` (float32 or float64).
+            Rows sum to one; dtype of ``X`` (float32 or float64). A lazy Dask array
+            for Dask input.
 
         Examples
         --------
@@ -374,20 +535,24 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> gm.predict_proba([[0.2]]).round(3).tolist()
         [[1.0, 0.0]]
         """
-        estep, data, X = self._estep_and_data(X)
-        shape = (X.shape[0], estep.params.n_components)
-        return data.map_rows(estep.responsibilities, np.empty(shape, dtype=X.dtype))
+        params, data = self._data(X)
+        return self._apply_data(data, EStep(params, data.dtype).responsibilities, (params.n_components,),
+                                data.dtype, out, overwrite)
 
-    def score_samples(self, X) -> np.ndarray:
+    def score_samples(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
         """Log of the mixture's probability density at each row.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a data source (see :meth:`fit`)
+        out : str or path-like ending in .npy, default=None
+            As in :meth:`predict`.
+        overwrite : bool, default=False
 
         Returns
         -------
         log_density : ndarray of shape (n_samples,)
+            A lazy Dask array for Dask input.
 
         Examples
         --------
@@ -397,8 +562,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> float(np.round(gm.score_samples([[0.0]])[0], 4))  # N(0, 1) at 0
         -0.9189
         """
-        estep, data, X = self._estep_and_data(X)
-        return data.map_rows(estep.score_samples, np.empty(X.shape[0], dtype=X.dtype))
+        params, data = self._data(X)
+        return self._apply_data(data, EStep(params, data.dtype).score_samples, (), data.dtype, out, overwrite)
 
     def score(self, X, y=None, sample_weight=None) -> float:
         """Weighted mean log-likelihood of the rows.
@@ -424,6 +589,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _log_likelihood(self, X, sample_weight) -> tuple[float, float]:
         """Weighted mean log-likelihood of the rows and their total weight ``n``."""
+        if isinstance(X, StreamedSource) or is_dask_collection(X):  # one pass, nothing of size n kept
+            params, data = self._data(X, sample_weight)
+            total, n = data.reduce(partial(_loglik_and_weight, EStep(params, data.dtype)))
+            return float(total / n), float(n)
         log_density = self.score_samples(X)
         weights = check_sample_weight(sample_weight, log_density[:, None])
         n = float(log_density.shape[0]) if weights is None else float(np.sum(weights, dtype=np.float64))

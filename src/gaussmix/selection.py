@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._validation import check_estimator_params, check_sample_weight
 from .core import EStep, MixtureParams, initial_params, reduce_many, run_em_many
 from .covariance import COVARIANCE_TYPES, get_covariance
-from .data import ArrayData
+from .data import ArrayData, chunk_rows_for
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, InvalidParameterError
 
@@ -44,7 +44,7 @@ __all__ = ["CRITERIA", "Candidate", "GaussianMixtureIC", "SelectionResult", "sel
 CRITERIA = ("bic", "aic", "icl")
 
 #: GaussianMixture parameters that :func:`select` passes on to every candidate
-_FIT_PARAMS = ("tol", "reg_covar", "max_iter", "init_params", "chunk_size")
+_FIT_PARAMS = ("tol", "reg_covar", "max_iter", "init_params", "chunk_size", "n_jobs")
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,7 @@ def select(
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights (arrays only).
     **fit_params
-        ``tol``, ``reg_covar``, ``max_iter``, ``init_params``, ``chunk_size``: as for
+        ``tol``, ``reg_covar``, ``max_iter``, ``init_params``, ``chunk_size``, ``n_jobs``: as for
         :class:`gaussmix.GaussianMixture`, shared by every candidate.
 
     Returns
@@ -398,7 +398,10 @@ def select(
         feature_names = getattr(template, "feature_names_in_", None)
         weights = check_sample_weight(sample_weight, X)
         n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
-        data = ArrayData(X, weights, fit_params.get("chunk_size"), max(ks))
+        # Chunks sized for the widest candidate's design.
+        rows = fit_params.get("chunk_size") or min(
+            chunk_rows_for(t, max(ks), X.shape[1], X.dtype.itemsize) for t in types)
+        data = ArrayData(X, weights, rows, n_jobs=fit_params.get("n_jobs"))
     if max(ks) > n_support:
         what = "n_samples" if sample_weight is None else "the number of samples with positive weight"
         raise ValueError(f"Expected n_samples >= n_components but got n_components = {max(ks)}, {what} = {n_support}")
@@ -497,7 +500,7 @@ class GaussianMixtureIC(DensityMixin, BaseEstimator):
     covariance_type : str or tuple of str, default=('full', 'tied', 'diag', 'spherical')
         Candidate covariance types.
     criterion : {'bic', 'aic', 'icl'}, default='bic'
-    tol, reg_covar, max_iter, n_init, init_params, random_state, chunk_size
+    tol, reg_covar, max_iter, n_init, init_params, random_state, chunk_size, n_jobs
         As for :class:`gaussmix.GaussianMixture`, shared by every candidate.
 
     Attributes
@@ -544,6 +547,7 @@ n_iter_, lower_bound_, lower_bounds_ :
         init_params: str = "kmeans",
         random_state=None,
         chunk_size: int | None = None,
+        n_jobs: int | None = None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -555,6 +559,7 @@ n_iter_, lower_bound_, lower_bounds_ :
         self.init_params = init_params
         self.random_state = random_state
         self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
 
     def fit(self, X, y=None, sample_weight=None) -> "GaussianMixtureIC":
         """Fit every candidate and keep the best by ``criterion``.
@@ -585,6 +590,7 @@ n_iter_, lower_bound_, lower_bounds_ :
             X, self.n_components, self.covariance_type, criterion=self.criterion, n_init=self.n_init,
             random_state=self.random_state, sample_weight=sample_weight, tol=self.tol, reg_covar=self.reg_covar,
             max_iter=self.max_iter, init_params=self.init_params, chunk_size=self.chunk_size,
+            n_jobs=self.n_jobs,
         )
         best = result.best_model
         self.selection_ = result

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._parallel import single_threaded_blas
 from .estep import EStep
 from .mstep import mstep, nk_floor
 from .params import MixtureParams
@@ -150,31 +151,34 @@ def run_em_many(
         lower_bounds = [-np.inf] * len(starts)
     runs = [_Run(params, float(bound)) for params, bound in zip(starts, lower_bounds, strict=True)]
     active = list(range(len(runs)))
-    for n_iter in range(1, max_iter + 1):
-        if not active:
-            break
-        esteps = [EStep(runs[i].params, data.dtype) for i in active]
-        all_stats = reduce_many(data, [estep.stats for estep in esteps])
-        for i, stats in zip(active, all_stats):
-            run = runs[i]
-            previous = run.lower_bound
-            try:
-                params = mstep(stats, run.params.covariance_type, reg_covar, floor)
-            except Exception as exc:
-                if not record_errors:
-                    raise
-                run.error = exc
-                continue
-            run.params = params
-            run.lower_bound = stats.mean_loglik
-            run.n_iter = n_iter
-            run.bounds.append(run.lower_bound)
-            change = run.lower_bound - previous
-            if on_iteration is not None:
-                on_iteration(i, n_iter, change)
-            if abs(change) < tol:
-                run.converged = True
-        active = [i for i in active if not runs[i].converged and runs[i].error is None]
+    # The M-step's small factorisations, like the chunks' products, run fastest on one
+    # BLAS thread; BLAS threads contending with the chunk threads are many times slower.
+    with single_threaded_blas():
+        for n_iter in range(1, max_iter + 1):
+            if not active:
+                break
+            esteps = [EStep(runs[i].params, data.dtype) for i in active]
+            all_stats = reduce_many(data, [estep.stats for estep in esteps])
+            for i, stats in zip(active, all_stats):
+                run = runs[i]
+                previous = run.lower_bound
+                try:
+                    params = mstep(stats, run.params.covariance_type, reg_covar, floor)
+                except Exception as exc:
+                    if not record_errors:
+                        raise
+                    run.error = exc
+                    continue
+                run.params = params
+                run.lower_bound = stats.mean_loglik
+                run.n_iter = n_iter
+                run.bounds.append(run.lower_bound)
+                change = run.lower_bound - previous
+                if on_iteration is not None:
+                    on_iteration(i, n_iter, change)
+                if abs(change) < tol:
+                    run.converged = True
+            active = [i for i in active if not runs[i].converged and runs[i].error is None]
     return [run.result() for run in runs]
 
 

@@ -32,6 +32,20 @@ def auto_chunk_rows(row_width: int, itemsize: int = 8, budget: int = DEFAULT_CHU
     return int(min(MAX_CHUNK_ROWS, max(MIN_CHUNK_ROWS, budget // max(1, row_width * itemsize))))
 
 
+def chunk_rows_for(covariance_type: str, n_components: int, n_features: int, itemsize: int = 8) -> int:
+    """Automatic rows per chunk for a model: its design's width plus its log-probabilities.
+
+    Examples
+    --------
+    >>> chunk_rows_for("full", 16, 16)
+    3102
+    """
+    from ..covariance import get_covariance
+
+    width = get_covariance(covariance_type).n_quadratic(n_features) + n_features + 1 + n_components
+    return auto_chunk_rows(width, itemsize)
+
+
 class ArrayData:
     """Rows of an in-memory array with optional sample weights, served in chunks.
 
@@ -68,34 +82,27 @@ class ArrayData:
         self.chunk_rows = int(max(1, chunk_rows))
         self.n_jobs = n_jobs
 
-    def _bounds(self) -> Iterator[tuple[int, int]]:
-        for start in range(0, self.n_samples, self.chunk_rows):
-            yield start, min(start + self.chunk_rows, self.n_samples)
-
-    def _chunk(self, bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray | None]:
-        start, stop = bounds
-        w = None if self.sample_weight is None else self.sample_weight[start:stop]
-        return self.X[start:stop], w
-
     def chunks(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:
         """Yield ``(start, stop, X[start:stop], weights[start:stop] or None)`` in order."""
-        for start, stop in self._bounds():
-            yield (start, stop, *self._chunk((start, stop)))
+        for start in range(0, self.n_samples, self.chunk_rows):
+            stop = min(start + self.chunk_rows, self.n_samples)
+            w = None if self.sample_weight is None else self.sample_weight[start:stop]
+            yield start, stop, self.X[start:stop], w
 
     def reduce(self, fn: Callable[[np.ndarray, np.ndarray | None], T]) -> T:
         """``fn(X_chunk, w_chunk)`` summed over chunks with ``+``, in row order.
 
         Chunks run on ``n_jobs`` threads; the sum's order, and so its rounding, is fixed.
         """
-        return ordered_reduce(lambda bounds: fn(*self._chunk(bounds)), self._bounds(), self.n_jobs)
+        return ordered_reduce(lambda chunk: fn(chunk[2], chunk[3]), self.chunks(), self.n_jobs)
 
     def map_rows(self, fn: Callable[[np.ndarray], np.ndarray], out: np.ndarray) -> np.ndarray:
         """Fill ``out[start:stop] = fn(X[start:stop])`` chunk by chunk and return ``out``."""
 
-        def fill(bounds):
-            start, stop = bounds
-            out[start:stop] = fn(self.X[start:stop])
+        def fill(chunk):
+            start, stop, X, _ = chunk
+            out[start:stop] = fn(X)
 
-        for _ in ordered_map(fill, self._bounds(), self.n_jobs):
+        for _ in ordered_map(fill, self.chunks(), self.n_jobs):
             pass
         return out

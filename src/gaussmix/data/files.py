@@ -1,0 +1,267 @@
+"""Files larger than memory: ``.npy`` (memory-mapped), Parquet and CSV (streamed by pyarrow).
+
+Each source reads its file chunk by chunk on every pass and never holds the whole file:
+``.npy`` through :func:`numpy.load` with ``mmap_mode="r"``, Parquet by record batches of
+each file's row groups (:meth:`pyarrow.parquet.ParquetFile.iter_batches`), CSV with the
+streaming reader :func:`pyarrow.csv.open_csv`.  Parquet and CSV need pyarrow
+(``pip install gaussmix[io]``), imported only when such a file is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+
+from .stream import StreamedSource
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
+
+
+def _pyarrow():
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            "Reading Parquet or CSV files needs pyarrow: pip install 'gaussmix[io]'"
+        ) from exc
+    return pyarrow
+
+
+def from_file(path: str | PathLike, *, columns: Sequence[str | int] | None = None, chunk_rows: int | None = None,
+              weights_column: str | int | None = None) -> StreamedSource:
+    """A data source reading a file chunk by chunk on every pass.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.npy`` file holding a 2-D numeric array (memory-mapped), a Parquet file
+        (``.parquet``/``.pq``) or a folder of them (read in sorted path order), or a CSV
+        file (``.csv``, optionally ``.gz``/``.bz2``) with a header row.
+    columns : sequence of str or int, optional
+        The feature columns: names (Parquet, CSV) or positions (any format).  Default:
+        every column except ``weights_column``.
+    chunk_rows : int, optional
+        Rows per chunk; the default follows the estimator's ``chunk_size`` (or its
+        automatic size, about 16 MB of temporaries).
+    weights_column : str or int, optional
+        A column holding each row's sample weight.
+
+    Returns
+    -------
+    StreamedSource
+        Accepted by ``GaussianMixture.fit``, ``fit_predict``, ``predict``,
+        ``predict_proba``, ``score_samples``, ``score``, ``bic`` and ``aic``.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError, TypeError, ImportError
+        Missing file, unknown extension, missing column, non-numeric column, pyarrow
+        missing for Parquet/CSV.  Bad values (NaN, infinity, ragged rows) are reported
+        with their row when a pass reaches them.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from gaussmix import GaussianMixture, from_file
+    >>> X = np.random.RandomState(0).normal(size=(200, 3))
+    >>> path = os.path.join(tempfile.mkdtemp(), "rows.npy")
+    >>> np.save(path, X)
+    >>> source = from_file(path, columns=[0, 1])
+    >>> source.n_samples, source.n_features
+    (200, 2)
+    >>> gm = GaussianMixture(2, random_state=0).fit(source)
+    >>> bool(np.allclose(gm.means_, GaussianMixture(2, random_state=0).fit(X[:, :2]).means_))
+    True
+    """
+    if not isinstance(path, (str, PathLike)):
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}.")
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No such file or folder: {str(path)!r}.")
+    if chunk_rows is not None and (not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1):
+        raise ValueError(f"chunk_rows must be a positive int or None, got {chunk_rows!r}.")
+    name = path.name.lower()
+    if path.is_dir() or name.endswith(PARQUET_SUFFIXES):
+        return ParquetSource(path, columns, chunk_rows, weights_column)
+    if name.endswith(".npy"):
+        return NpySource(path, columns, chunk_rows, weights_column)
+    if name.endswith(CSV_SUFFIXES):
+        return CsvSource(path, columns, chunk_rows, weights_column)
+    raise ValueError(
+        f"Cannot tell the format of {str(path)!r}: expected a .npy, .parquet/.pq or .csv file, or a folder of "
+        "Parquet files."
+    )
+
+
+def _select(names: list[str], columns, weights_column, path: Path) -> tuple[list[int], int | None]:
+    """Positions of the feature columns and of the weights column among ``names``."""
+
+    def position(column) -> int:
+        if isinstance(column, (int, np.integer)) and not isinstance(column, bool):
+            if not -len(names) <= column < len(names):
+                raise ValueError(f"Column {column} is out of range: {str(path)!r} has {len(names)} columns.")
+            return int(column) % len(names)
+        if isinstance(column, str):
+            if column not in names:
+                raise ValueError(f"Column {column!r} not found in {str(path)!r}; its columns are {names}.")
+            return names.index(column)
+        raise TypeError(f"Columns are named by str or int, got {column!r}.")
+
+    weights = None if weights_column is None else position(weights_column)
+    if columns is None:
+        features = [i for i in range(len(names)) if i != weights]
+    else:
+        if isinstance(columns, (str, int, np.integer)):
+            raise TypeError(f"columns must be a sequence of names or positions, got {columns!r}.")
+        features = [position(c) for c in columns]
+    if not features:
+        raise ValueError(f"No feature columns selected in {str(path)!r}.")
+    if weights is not None and weights in features:
+        raise ValueError(f"The weights column {names[weights]!r} is also a feature column.")
+    return features, weights
+
+
+class NpySource(StreamedSource):
+    """Rows of a 2-D ``.npy`` array, memory-mapped; see :func:`from_file`."""
+
+    def __init__(self, path: Path, columns=None, chunk_rows=None, weights_column=None):
+        self.name = f"file {str(path)!r}"
+        try:
+            array = np.load(path, mmap_mode="r", allow_pickle=False)
+        except ValueError as exc:
+            raise ValueError(f"Cannot read {str(path)!r} as a .npy array: {exc}") from None
+        if array.ndim != 2:
+            raise ValueError(f"{str(path)!r} holds a {array.ndim}-D array of shape {array.shape}; need 2-D.")
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{str(path)!r} holds non-numeric dtype {array.dtype}.")
+        if array.shape[0] == 0:
+            raise ValueError(f"The {self.name} is empty: it has no rows.")
+        names = [str(i) for i in range(array.shape[1])]
+        self._features, self._weights = _select(names, columns, weights_column, path)
+        self._all = self._features == list(range(array.shape[1]))
+        self._array = array
+        self.path = path
+        self.chunk_rows = chunk_rows
+        self.n_features = len(self._features)
+        self.dtype = np.dtype(np.float32 if array.dtype == np.float32 else np.float64)
+        self._n_samples = array.shape[0]
+
+    def _read(self) -> Iterator:
+        rows = self.chunk_rows or self._rows_hint or 8192
+        for start in range(0, self._array.shape[0], rows):
+            block = self._array[start:start + rows]
+            X = np.asarray(block) if self._all else block[:, self._features]
+            yield (X, None) if self._weights is None else (X, block[:, self._weights])
+
+
+class _ArrowSource(StreamedSource):
+    """Shared column selection and conversion for pyarrow-backed sources."""
+
+    def _setup(self, path: Path, schema, columns, weights_column) -> None:
+        pa = _pyarrow()
+        names = list(schema.names)
+        self._features, self._weights = _select(names, columns, weights_column, path)
+        numeric = (pa.types.is_integer, pa.types.is_floating)
+        for i in self._features + ([] if self._weights is None else [self._weights]):
+            field = schema.field(i)
+            if not any(test(field.type) for test in numeric):
+                raise TypeError(f"Column {field.name!r} of {str(path)!r} is not numeric (type {field.type}).")
+        self.feature_names = [names[i] for i in self._features]
+        self.weights_name = None if self._weights is None else names[self._weights]
+        self.n_features = len(self._features)
+        float32 = all(pa.types.is_float32(schema.field(i).type) or pa.types.is_float16(schema.field(i).type)
+                      for i in self._features)
+        self.dtype = np.dtype(np.float32 if float32 else np.float64)
+
+    def _to_numpy(self, batch):
+        X = np.empty((batch.num_rows, self.n_features), dtype=self.dtype)
+        for j, name in enumerate(self.feature_names):
+            X[:, j] = batch.column(name).to_numpy(zero_copy_only=False)
+        if self.weights_name is None:
+            return X, None
+        return X, batch.column(self.weights_name).to_numpy(zero_copy_only=False)
+
+
+class ParquetSource(_ArrowSource):
+    """Rows of a Parquet file or of a folder of Parquet files; see :func:`from_file`."""
+
+    def __init__(self, path: Path, columns=None, chunk_rows=None, weights_column=None):
+        _pyarrow()
+        import pyarrow.parquet as pq
+
+        self.name = f"Parquet {'folder' if path.is_dir() else 'file'} {str(path)!r}"
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(PARQUET_SUFFIXES)) \
+            if path.is_dir() else [path]
+        if not files:
+            raise ValueError(f"The folder {str(path)!r} holds no .parquet files.")
+        schema = None
+        total = 0
+        for file in files:
+            meta = pq.ParquetFile(file)
+            if schema is None:
+                schema = meta.schema_arrow
+            elif not meta.schema_arrow.equals(schema):
+                raise ValueError(f"{str(file)!r} has a different schema from {str(files[0])!r}.")
+            total += meta.metadata.num_rows
+        self._setup(path, schema, columns, weights_column)
+        self.files = files
+        self.path = path
+        self.chunk_rows = chunk_rows
+        if total == 0:
+            raise ValueError(f"The {self.name} is empty: it has no rows.")
+        self._n_samples = total
+
+    def _read(self) -> Iterator:
+        import pyarrow.parquet as pq
+
+        rows = self.chunk_rows or self._rows_hint or 8192
+        wanted = self.feature_names + ([] if self.weights_name is None else [self.weights_name])
+        for file in self.files:
+            with pq.ParquetFile(file) as reader:
+                for batch in reader.iter_batches(batch_size=rows, columns=wanted, use_threads=False):
+                    yield self._to_numpy(batch)
+
+
+class CsvSource(_ArrowSource):
+    """Rows of a CSV file with a header row, streamed; see :func:`from_file`.
+
+    The number of rows is known after the first pass.
+    """
+
+    def __init__(self, path: Path, columns=None, chunk_rows=None, weights_column=None):
+        pa = _pyarrow()
+        self.name = f"CSV file {str(path)!r}"
+        self.path = path
+        self.chunk_rows = chunk_rows
+        with self._open() as reader:
+            schema = reader.schema
+        self._setup(path, schema, columns, weights_column)
+        wanted = self.feature_names + ([] if self.weights_name is None else [self.weights_name])
+        self._convert = pa.csv.ConvertOptions(include_columns=wanted,
+                                              column_types={name: pa.float64() for name in wanted})
+
+    def _open(self, convert=None):
+        pa = _pyarrow()
+        try:
+            return pa.csv.open_csv(pa.input_stream(str(self.path), compression="detect"),
+                                   convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            raise ValueError(f"Cannot read the {self.name}: {exc}") from None
+
+    def _read(self) -> Iterator:
+        pa = _pyarrow()
+        with self._open(self._convert) as reader:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except pa.ArrowInvalid as exc:
+                    raise ValueError(f"Cannot read the {self.name}: {exc}") from None
+                yield self._to_numpy(batch)
