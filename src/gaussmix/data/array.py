@@ -46,7 +46,38 @@ def chunk_rows_for(covariance_type: str, n_components: int, n_features: int, ite
     return auto_chunk_rows(width, itemsize)
 
 
-class ArrayData:
+class ChunkedRows:
+    """What every source does with its :meth:`chunks`: reductions and row maps on threads.
+
+    Chunks are produced on the calling thread (read, for files) and processed on
+    ``n_jobs`` threads, a few chunks ahead at most; results are consumed in row order.
+    """
+
+    n_jobs: int | None = None
+
+    def chunks(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def reduce(self, fn: Callable[[np.ndarray, np.ndarray | None], T]) -> T:
+        """``fn(X_chunk, w_chunk)`` summed over chunks with ``+``, in row order.
+
+        The sum's order, and so its rounding, does not depend on ``n_jobs``.
+        """
+        return ordered_reduce(lambda chunk: fn(chunk[2], chunk[3]), self.chunks(), self.n_jobs)
+
+    def map_rows(self, fn: Callable[[np.ndarray], np.ndarray], out: np.ndarray) -> np.ndarray:
+        """Fill ``out[start:stop] = fn(X[start:stop])`` chunk by chunk and return ``out``."""
+
+        def fill(chunk):
+            start, stop, X, _ = chunk
+            out[start:stop] = fn(X)
+
+        for _ in ordered_map(fill, self.chunks(), self.n_jobs):
+            pass
+        return out
+
+
+class ArrayData(ChunkedRows):
     """Rows of an in-memory array with optional sample weights, served in chunks.
 
     Parameters
@@ -88,21 +119,3 @@ class ArrayData:
             stop = min(start + self.chunk_rows, self.n_samples)
             w = None if self.sample_weight is None else self.sample_weight[start:stop]
             yield start, stop, self.X[start:stop], w
-
-    def reduce(self, fn: Callable[[np.ndarray, np.ndarray | None], T]) -> T:
-        """``fn(X_chunk, w_chunk)`` summed over chunks with ``+``, in row order.
-
-        Chunks run on ``n_jobs`` threads; the sum's order, and so its rounding, is fixed.
-        """
-        return ordered_reduce(lambda chunk: fn(chunk[2], chunk[3]), self.chunks(), self.n_jobs)
-
-    def map_rows(self, fn: Callable[[np.ndarray], np.ndarray], out: np.ndarray) -> np.ndarray:
-        """Fill ``out[start:stop] = fn(X[start:stop])`` chunk by chunk and return ``out``."""
-
-        def fill(chunk):
-            start, stop, X, _ = chunk
-            out[start:stop] = fn(X)
-
-        for _ in ordered_map(fill, self.chunks(), self.n_jobs):
-            pass
-        return out

@@ -26,8 +26,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from .._parallel import ordered_map, ordered_reduce
-from .array import ArrayData
+from .array import ArrayData, ChunkedRows
 
 T = TypeVar("T")
 
@@ -38,7 +37,7 @@ INIT_SAMPLE_ROWS = 100_000
 DEFAULT_CHUNK_ROWS = 8192
 
 
-class StreamedSource:
+class StreamedSource(ChunkedRows):
     """Base class of re-readable sources; subclasses implement :meth:`_read`.
 
     ``_read()`` yields, for one pass in row order, ``X_chunk`` arrays or ``(X_chunk,
@@ -92,24 +91,6 @@ class StreamedSource:
                 "a source must give the same rows on every pass."
             )
         self._n_samples = start
-
-    def reduce(self, fn: Callable[[np.ndarray, np.ndarray | None], T]) -> T:
-        """``fn(X_chunk, w_chunk)`` summed over chunks with ``+``, in row order (one pass).
-
-        Chunks are read on the calling thread and processed on ``n_jobs`` threads, a few
-        chunks ahead at most; the sum's order is fixed.
-        """
-        return ordered_reduce(lambda chunk: fn(chunk[2], chunk[3]), self.chunks(), self.n_jobs)
-
-    def map_rows(self, fn: Callable[[np.ndarray], np.ndarray], out: np.ndarray) -> np.ndarray:
-        """Fill ``out[start:stop] = fn(X_chunk)`` chunk by chunk (one pass) and return ``out``."""
-        def fill(chunk):
-            start, stop, Xc, _ = chunk
-            out[start:stop] = fn(Xc)
-
-        for _ in ordered_map(fill, self.chunks(), self.n_jobs):
-            pass
-        return out
 
     # ----------------------------------------------------------- initialization
     def init_sample(self, rng: np.random.RandomState, size: int = INIT_SAMPLE_ROWS) -> ArrayData:
