@@ -12,10 +12,12 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _xp
 from ._validation import (
     check_estimator_params,
     check_means_init,
     check_sample_weight,
+    check_tensor,
     check_weights_init,
 )
 from .core import EStep, MixtureParams, initial_params, run_em
@@ -40,7 +42,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     Beyond scikit-learn: ``fit(X, sample_weight=...)`` fits weighted samples (integer
     weights equal repeated rows), and float32 data are processed in float32 while the
     statistics are accumulated in float64 around a shift, so variances do not go
-    negative for data far from zero.
+    negative for data far from zero.  PyTorch tensors (CPU or GPU) are accepted
+    everywhere and processed where they live; ``device=`` runs NumPy input on a
+    PyTorch device (see ``docs/gpu.md``).
 
     Parameters
     ----------
@@ -82,7 +86,16 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         Threads that process row chunks; None uses every CPU available to the process,
         negative values count back from it (-1: all). BLAS is held to one thread while
         chunks run. Results are bit-identical for any value: chunk boundaries do not
-        depend on it and chunk statistics are added in row order.
+        depend on it and chunk statistics are added in row order. Not used for PyTorch
+        computation, which parallelises each operation itself.
+    device : str or torch.device, default=None
+        Where the E-step runs. None: where the input lives (NumPy on the CPU threads
+        above, a tensor on its own device). A PyTorch device (``"cuda"``, ``"cuda:1"``,
+        ``"cpu"``) runs the E-step there with PyTorch: NumPy input is copied to the
+        device once if it fits in a quarter of its free memory, and otherwise streamed
+        there chunk by chunk at every pass; tensors on another device are streamed the
+        same way.  Results (fitted attributes, outputs) follow the *input's* library and
+        device either way.  Needs ``pip install gaussmix[torch]``.
 
     Attributes
     ----------
@@ -118,6 +131,15 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     Fitted parameters are float64 whatever the input's dtype (the M-step runs in float64);
     :meth:`predict_proba` and :meth:`score_samples` return the input's dtype.
 
+    Following scikit-learn's array-API convention, a fit on a PyTorch tensor leaves
+    ``weights_``, ``means_``, ``covariances_``, ``precisions_`` and
+    ``precisions_cholesky_`` as float64 tensors on the tensor's device, and
+    :meth:`sample` returns tensors there.  Every method returns results in the library
+    and on the device of the ``X`` it is given (a model fitted on NumPy predicts tensors
+    on their device, and the other way round); ``score``, ``bic`` and ``aic`` return
+    Python floats.  The parameters themselves are kept on the host in float64 during the
+    fit; only the data's passes run on the device.
+
     Examples
     --------
     >>> import numpy as np
@@ -150,6 +172,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         verbose_interval: int = 10,
         chunk_size: int | None = None,
         n_jobs: int | None = None,
+        device=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -167,6 +190,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.verbose_interval = verbose_interval
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
+        self.device = device
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
@@ -238,7 +262,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _fit_predict(self, X, sample_weight) -> np.ndarray:
         check_estimator_params(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = self._validate_X(X, reset=True, ensure_min_samples=2)
         n_samples, n_features = X.shape
         weights = check_sample_weight(sample_weight, X)
         n_support = n_samples if weights is None else int(np.count_nonzero(weights))
@@ -311,26 +335,42 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 ConvergenceWarning,
             )
         # Attributes change only now, all together: an error above leaves a previous fit intact.
-        self._set_params(params)
+        self._set_params(params, like=X)
         self.converged_ = converged
         self.n_iter_ = n_iter
         self.lower_bound_ = max_lower_bound
         self.lower_bounds_ = bounds
-        return data.map_rows(EStep(params, X.dtype).predict, np.empty(n_samples, dtype=np.int64))
+        return data.map_rows(EStep(params, data.dtype).predict, _empty_like_input(X, (n_samples,), np.int64))
 
     # --------------------------------------------------------------- prediction
     def _estep_and_data(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = self._validate_X(X, reset=False)
         params = self._params(X.shape[1])
-        return EStep(params, X.dtype), self._data(X, None), X
+        data = self._data(X, None)
+        return EStep(params, data.dtype), data, X
 
-    def _data(self, X, sample_weight) -> ArrayData:
-        """``X`` as a chunked source, chunks sized for this model's design."""
+    def _validate_X(self, X, reset: bool, ensure_min_samples: int = 1):
+        """``X`` checked and left in its library: a float NumPy array or a float tensor."""
+        if _xp.is_torch(X):
+            return check_tensor(self, X, reset=reset, ensure_min_samples=ensure_min_samples)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
+                             ensure_min_samples=ensure_min_samples)
+
+    def _data(self, X, sample_weight):
+        """``X`` as a chunked source, chunks sized for this model's design.
+
+        NumPy input without ``device`` stays on the CPU threads (:class:`ArrayData`);
+        tensors and ``device=`` go through PyTorch (:class:`gaussmix.data.torch.TorchData`).
+        """
         cov = get_covariance(self.covariance_type)
         n_features = X.shape[1]
         row_width = cov.n_quadratic(n_features) + n_features + 1 + self.n_components
-        return ArrayData(X, sample_weight, self.chunk_size, row_width, self.n_jobs)
+        if self.device is None and not _xp.is_torch(X):
+            return ArrayData(X, sample_weight, self.chunk_size, row_width, self.n_jobs)
+        from .data.torch import TorchData
+
+        return TorchData(X, sample_weight, self.chunk_size, row_width, self.device)
 
     def predict(self, X) -> np.ndarray:
         """Most probable component of each row.
@@ -352,7 +392,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         [0, 1]
         """
         estep, data, X = self._estep_and_data(X)
-        return data.map_rows(estep.predict, np.empty(X.shape[0], dtype=np.int64))
+        return data.map_rows(estep.predict, _empty_like_input(X, (X.shape[0],), np.int64))
 
     def predict_proba(self, X) -> np.ndarray:
         """Posterior probability of each component for each row (soft clustering).
@@ -376,7 +416,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """
         estep, data, X = self._estep_and_data(X)
         shape = (X.shape[0], estep.params.n_components)
-        return data.map_rows(estep.responsibilities, np.empty(shape, dtype=X.dtype))
+        return data.map_rows(estep.responsibilities, _empty_like_input(X, shape, data.dtype))
 
     def score_samples(self, X) -> np.ndarray:
         """Log of the mixture's probability density at each row.
@@ -398,7 +438,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         -0.9189
         """
         estep, data, X = self._estep_and_data(X)
-        return data.map_rows(estep.score_samples, np.empty(X.shape[0], dtype=X.dtype))
+        return data.map_rows(estep.score_samples, _empty_like_input(X, (X.shape[0],), data.dtype))
 
     def score(self, X, y=None, sample_weight=None) -> float:
         """Weighted mean log-likelihood of the rows.
@@ -424,7 +464,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _log_likelihood(self, X, sample_weight) -> tuple[float, float]:
         """Weighted mean log-likelihood of the rows and their total weight ``n``."""
-        log_density = self.score_samples(X)
+        log_density = _xp.to_numpy(self.score_samples(X))
         weights = check_sample_weight(sample_weight, log_density[:, None])
         n = float(log_density.shape[0]) if weights is None else float(np.sum(weights, dtype=np.float64))
         return float(np.average(log_density.astype(np.float64), weights=weights)), n
@@ -522,15 +562,21 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         counts = rng.multinomial(n_samples, params.weights)
         X = params.covariance.sample(rng, params.means, params.covariances, counts)
         y = np.repeat(np.arange(params.n_components, dtype=np.int64), counts)
+        if _xp.is_torch(self.means_):  # a model fitted on tensors samples tensors, on their device
+            return _xp.asarray_like(X, self.means_, np.float64), _xp.asarray_like(y, self.means_, np.int64)
         return X, y
 
     # ------------------------------------------------------------------ helpers
-    def _set_params(self, params: MixtureParams) -> None:
-        self.weights_ = params.weights
-        self.means_ = params.means
-        self.covariances_ = params.covariances
-        self.precisions_cholesky_ = params.precisions_cholesky
-        self.precisions_ = params.precisions
+    def _set_params(self, params: MixtureParams, like=None) -> None:
+        """Set the fitted attributes; float64 tensors on ``like``'s device when it is a tensor."""
+        def convert(a):
+            return _xp.asarray_like(a, like, np.float64) if _xp.is_torch(like) else a
+
+        self.weights_ = convert(params.weights)
+        self.means_ = convert(params.means)
+        self.covariances_ = convert(params.covariances)
+        self.precisions_cholesky_ = convert(params.precisions_cholesky)
+        self.precisions_ = convert(params.precisions)
 
     def _params(self, n_features: int) -> MixtureParams:
         """The fitted attributes as one checked value."""
@@ -542,14 +588,16 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         cov = get_covariance(self.covariance_type)
         k = self.means_.shape[0]
         expected = cov.shape(k, n_features)
-        if np.shape(self.precisions_cholesky_) != expected:
+        # Tensors (a fit on PyTorch input) come back to the host: the parameters are tiny.
+        chol = _xp.to_numpy(self.precisions_cholesky_)
+        if np.shape(chol) != expected:
             raise ValueError(
-                f"The fitted precisions_cholesky_ has shape {np.shape(self.precisions_cholesky_)}, but "
+                f"The fitted precisions_cholesky_ has shape {np.shape(chol)}, but "
                 f"covariance_type={self.covariance_type!r} with {k} components needs {expected}. "
                 "Was covariance_type changed after fitting?"
             )
-        return MixtureParams(self.covariance_type, self.weights_, self.means_, self.covariances_,
-                             self.precisions_cholesky_)
+        return MixtureParams(self.covariance_type, _xp.to_numpy(self.weights_), _xp.to_numpy(self.means_),
+                             _xp.to_numpy(self.covariances_), chol)
 
     # ----------------------------------------------------------- verbose output
     def _verbose_init_begin(self, n_init: int) -> None:
@@ -573,3 +621,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         elif self.verbose >= 2:
             print(f"Initialization {status}. time lapse {time() - self._init_prev_time:.5f}s\t "
                   f"lower bound {lower_bound:.5f}.")
+
+
+def _empty_like_input(X, shape: tuple[int, ...], dtype):
+    """An output array for rows ``X``: NumPy for NumPy input, a tensor on ``X``'s device for tensors."""
+    if _xp.is_torch(X):
+        import torch
+
+        return torch.empty(shape, dtype=_xp.asarray_like(np.empty(0, dtype), X).dtype, device=X.device)
+    return np.empty(shape, dtype=dtype)
