@@ -39,6 +39,7 @@ __all__ = [
     "sum_rows_into",
     "to_host_float64",
     "to_numpy",
+    "torch_dtype",
     "zero_below",
 ]
 
@@ -66,7 +67,8 @@ def _torch():
     return torch
 
 
-def _torch_dtype(dtype):
+def torch_dtype(dtype):
+    """The PyTorch dtype of a NumPy ``dtype`` (float64, float32, int64, bool)."""
     torch = _torch()
     return {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32,
             np.dtype(np.int64): torch.int64, np.dtype(np.bool_): torch.bool}[np.dtype(dtype)]
@@ -83,7 +85,7 @@ def astype(x, dtype):
     """``x`` in the NumPy ``dtype`` (its torch equivalent for tensors), without a copy if it already is."""
     if isinstance(x, np.ndarray):
         return x.astype(dtype, copy=False)
-    return x.to(_torch_dtype(dtype))
+    return x.to(torch_dtype(dtype))
 
 
 def asarray_like(a, like, dtype=None):
@@ -94,7 +96,7 @@ def asarray_like(a, like, dtype=None):
     if isinstance(like, np.ndarray):
         return np.asarray(a, dtype=like.dtype if dtype is None else dtype)
     torch = _torch()
-    target = like.dtype if dtype is None else _torch_dtype(dtype)
+    target = like.dtype if dtype is None else torch_dtype(dtype)
     if isinstance(a, np.ndarray):
         a = torch.from_numpy(np.ascontiguousarray(a))
     return a.to(device=like.device, dtype=target)

@@ -628,5 +628,5 @@ def _empty_like_input(X, shape: tuple[int, ...], dtype):
     if _xp.is_torch(X):
         import torch
 
-        return torch.empty(shape, dtype=_xp.asarray_like(np.empty(0, dtype), X).dtype, device=X.device)
+        return torch.empty(shape, dtype=_xp.torch_dtype(dtype), device=X.device)
     return np.empty(shape, dtype=dtype)
