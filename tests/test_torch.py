@@ -228,3 +228,18 @@ def test_gpu_benchmark_smoke_mode():
                             cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "agreement" in result.stdout and "W2" in result.stdout
+
+
+@pytest.mark.parametrize("dtype_name", ["float64", "float32"])
+def test_sklearn_array_api_check_on_cpu_torch(monkeypatch, dtype_name):
+    # scikit-learn's own array-API check (namespace, device, dtype and shape of every
+    # fitted attribute and output).  It needs SCIPY_ARRAY_API=1; gaussmix does not
+    # declare the array_api_support tag (only NumPy and PyTorch are supported), so the
+    # estimator-check suite does not run it by itself.
+    from sklearn.utils.estimator_checks import check_array_api_input
+
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_array_api_input("GaussianMixture", GaussianMixture(2, random_state=0), array_namespace="torch",
+                              device_name="cpu", dtype_name=dtype_name, check_sample_weight=True)
