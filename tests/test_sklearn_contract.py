@@ -101,15 +101,16 @@ def _assert_valid_fit(gm, X):
 def test_get_params_same_names_and_defaults_as_sklearn():
     ours = GM().get_params()
     theirs = SkGM().get_params()
-    assert ours.pop("chunk_size") is None
+    # gaussmix's own parameters, all None by default
+    assert [ours.pop(extra) for extra in ("chunk_size", "n_jobs", "device")] == [None, None, None]
     assert ours == theirs
 
 
 def test_get_params_reflects_constructor_arguments():
     kw = dict(n_components=4, covariance_type="diag", tol=1e-4, reg_covar=1e-5, max_iter=7, n_init=2,
               init_params="random", random_state=3, warm_start=True, verbose=1, verbose_interval=5)
-    ours = GM(**kw, chunk_size=17).get_params()
-    assert ours.pop("chunk_size") == 17
+    ours = GM(**kw, chunk_size=17, n_jobs=2, device="cpu").get_params()
+    assert [ours.pop(extra) for extra in ("chunk_size", "n_jobs", "device")] == [17, 2, "cpu"]
     assert ours == SkGM(**kw).get_params()
 
 

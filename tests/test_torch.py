@@ -197,6 +197,14 @@ def test_bad_tensors(X, error, match):
         GaussianMixture(1).fit(X)
 
 
+def test_tensor_that_tracks_gradients(X64):
+    X = torch.from_numpy(X64).requires_grad_(True)
+    gm = GaussianMixture(3, random_state=0).fit(X)
+    ref = GaussianMixture(3, random_state=0).fit(X64)
+    assert_same_fit(ref, gm)
+    assert not gm.predict_proba(X).requires_grad
+
+
 def test_bad_tensor_at_predict_and_bad_device(X64):
     gm = GaussianMixture(2, random_state=0).fit(torch.from_numpy(X64))
     with pytest.raises(ValueError, match="3 features"):

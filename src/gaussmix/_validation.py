@@ -131,6 +131,7 @@ def check_tensor(est, X, *, reset: bool, ensure_min_samples: int = 1):
     """
     import torch
 
+    X = X.detach()  # EM needs no gradients; in-place kernels refuse tensors that track them
     if X.dtype not in (torch.float32, torch.float64):
         raise TypeError(
             f"Tensor input must be float32 or float64, got {X.dtype}; convert it first, "

@@ -37,8 +37,8 @@ def import_torch():
 def as_device(device):
     """``device`` (a string such as ``"cuda"`` or a ``torch.device``) as a ``torch.device``.
 
-    Raises ``ValueError`` for an unknown device and ``RuntimeError``-free checks for CUDA:
-    a CUDA device on a machine without one is a ``ValueError`` too.
+    Raises ``ValueError`` for a device PyTorch does not know, and for a CUDA device on a
+    machine without one (instead of a ``RuntimeError`` deep inside the first copy).
     """
     torch = import_torch()
     try:
