@@ -167,7 +167,7 @@ def main(argv=None) -> int:
         print("PyTorch is not installed (pip install gaussmix[torch]): nothing to measure.")
         return 0
     if args.cpu_smoke:
-        device, workloads, args.iterations = torch.device("cpu"), SMOKE_WORKLOADS, 2
+        device, workloads, args.iterations = torch.device("cpu"), SMOKE_WORKLOADS, 1
     elif torch.cuda.is_available():
         device, workloads = torch.device("cuda"), WORKLOADS
     else:
@@ -194,13 +194,15 @@ def main(argv=None) -> int:
                           for dt, (m, b) in agree.items()))
         X_dev = torch.from_numpy(X).to(device)
         m1 = 2
-        ours = per_iteration(lambda m: gaussmix_fit(X_dev, k, cov, start, m), m1, m1 + args.iterations, sync)
+        repeats = 1 if args.cpu_smoke else 3
+        ours = per_iteration(lambda m: gaussmix_fit(X_dev, k, cov, start, m), m1, m1 + args.iterations, sync,
+                             repeats)
 
         theirs = None
         if not args.no_torchgmm:
             try:
                 theirs = per_iteration(lambda m: torchgmm_fit(X_dev, k, cov, start, m, device), m1,
-                                       m1 + args.iterations, sync)
+                                       m1 + args.iterations, sync, repeats)
             except ImportError:
                 pass
             except Exception as exc:  # report, do not hide, a failure of the other library
