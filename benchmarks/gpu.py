@@ -180,7 +180,8 @@ def main(argv=None) -> int:
         parser.error(f"unknown workloads {unknown}; choose among {sorted(WORKLOADS)}")
 
     gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else "none (CPU torch smoke mode)"
-    print(f"GPU: {gpu}; torch {torch.__version__}; CPUs: {os.cpu_count()} ({platform.processor() or platform.machine()})")
+    cpu_name = platform.processor() or platform.machine()
+    print(f"GPU: {gpu}; torch {torch.__version__}; CPUs: {os.cpu_count()} ({cpu_name})")
     print(f"TF32 matmul allowed: {torch.backends.cuda.matmul.allow_tf32}; python {platform.python_version()}")
 
     rows = []
