@@ -14,9 +14,14 @@ MODULES = sorted(
     if not name.endswith("__main__")
 )
 
+#: modules whose examples use PyTorch (an optional extra)
+NEEDS_TORCH = {"gaussmix.data.torch"}
+
 
 @pytest.mark.parametrize("module_name", ["gaussmix"] + MODULES)
 def test_docstring_examples(module_name):
+    if module_name in NEEDS_TORCH:
+        pytest.importorskip("torch")
     module = importlib.import_module(module_name)
     with np.printoptions(legacy=False):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS, verbose=False)

@@ -101,8 +101,8 @@ def _assert_valid_fit(gm, X):
 def test_get_params_same_names_and_defaults_as_sklearn():
     ours = GM().get_params()
     theirs = SkGM().get_params()
-    assert ours.pop("chunk_size") is None
-    assert ours.pop("n_jobs") is None
+    # gaussmix's own parameters
+    assert [ours.pop(extra) for extra in ("chunk_size", "n_jobs", "device")] == [None, None, None]
     assert (ours.pop("online_decay"), ours.pop("online_offset")) == (0.6, 2.0)  # partial_fit's schedule
     assert ours == theirs
 
@@ -110,10 +110,9 @@ def test_get_params_same_names_and_defaults_as_sklearn():
 def test_get_params_reflects_constructor_arguments():
     kw = dict(n_components=4, covariance_type="diag", tol=1e-4, reg_covar=1e-5, max_iter=7, n_init=2,
               init_params="random", random_state=3, warm_start=True, verbose=1, verbose_interval=5)
-    ours = GM(**kw, chunk_size=17, n_jobs=2).get_params()
-    assert ours.pop("chunk_size") == 17
-    assert ours.pop("n_jobs") == 2
-    ours.pop("online_decay"), ours.pop("online_offset")
+    ours = GM(**kw, chunk_size=17, n_jobs=2, device="cpu", online_decay=0.7, online_offset=1.0).get_params()
+    assert [ours.pop(extra) for extra in ("chunk_size", "n_jobs", "device", "online_decay", "online_offset")] == [
+        17, 2, "cpu", 0.7, 1.0]
     assert ours == SkGM(**kw).get_params()
 
 

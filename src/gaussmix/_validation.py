@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
+from . import _xp
 from .covariance import COVARIANCE_TYPES
 from .covariance._common import check_shape, to_float_array
 from .exceptions import InvalidParameterError
@@ -59,6 +61,9 @@ def check_estimator_params(est) -> None:
     if not isinstance(decay, numbers.Real) or isinstance(decay, (bool, np.bool_)) or not 0.5 < decay <= 1.0:
         _fail(owner, "online_decay", "a float in the range (0.5, 1.0]", decay)
     check_real(offset, "online_offset", owner, 0.0)
+    device = getattr(est, "device", None)
+    if not (device is None or isinstance(device, str) or type(device).__module__.startswith("torch")):
+        _fail(owner, "device", "a str such as 'cuda' or 'cpu', a torch.device or None", device)
     rs = est.random_state
     if not (rs is None or isinstance(rs, np.random.RandomState)
             or (isinstance(rs, numbers.Integral) and not isinstance(rs, (bool, np.bool_)) and 0 <= rs < 2**32)):
@@ -73,6 +78,8 @@ def check_sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
     """
     if sample_weight is None:
         return None
+    if _xp.is_torch(sample_weight):  # weights are host values; they travel with the rows
+        sample_weight = _xp.to_numpy(sample_weight)
     n = X.shape[0]
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n, sample_weight)
@@ -84,7 +91,7 @@ def check_sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
         raise ValueError(f"sample_weight must be numeric, got dtype {w.dtype}.")
     if w.ndim != 1 or w.shape[0] != n:
         raise ValueError(f"sample_weight.shape == {w.shape}, expected ({n},) to match X with {n} rows.")
-    w = w.astype(X.dtype)
+    w = w.astype(_xp.numpy_dtype(X))
     if not np.all(np.isfinite(w)):
         bad = int(np.count_nonzero(~np.isfinite(w)))
         raise ValueError(f"sample_weight contains {bad} NaN or infinite value(s).")
@@ -115,3 +122,56 @@ def check_means_init(means, n_components: int, n_features: int) -> np.ndarray:
     means = to_float_array(means, "means_init")
     check_shape(means, (n_components, n_features), "means_init")
     return means
+
+
+def check_tensor(est, X, *, reset: bool, ensure_min_samples: int = 1):
+    """A PyTorch tensor checked as scikit-learn's ``validate_data`` checks arrays, left where it is.
+
+    ``X`` must be 2-D, float32 or float64 (no silent copy of device data into another
+    dtype: integer, half-precision and complex tensors are refused with a ``TypeError``)
+    and finite.  ``reset=True`` records ``n_features_in_`` (and forgets
+    ``feature_names_in_``: tensors have no column names); otherwise the number of
+    features must match the fit's.
+    """
+    import torch
+
+    X = X.detach()  # EM needs no gradients; in-place kernels refuse tensors that track them
+    if X.dtype not in (torch.float32, torch.float64):
+        raise TypeError(
+            f"Tensor input must be float32 or float64, got {X.dtype}; convert it first, "
+            "e.g. X.double() or X.float()."
+        )
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2D tensor, got a {X.ndim}D tensor of shape {tuple(X.shape)} instead. Reshape your "
+            "data either using X.reshape(-1, 1) if your data has a single feature or X.reshape(1, -1) if it "
+            "contains a single sample."
+        )
+    n_samples, n_features = X.shape
+    if n_samples < ensure_min_samples:
+        raise ValueError(
+            f"Found array with {n_samples} sample(s) (shape={tuple(X.shape)}) while a minimum of "
+            f"{ensure_min_samples} is required."
+        )
+    if n_features < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is required."
+        )
+    if not bool(torch.isfinite(X).all()):
+        what = "NaN" if bool(torch.isnan(X).any()) else "infinity or a value too large"
+        raise ValueError(f"Input X contains {what}.")
+    if reset:
+        est.n_features_in_ = n_features
+        vars(est).pop("feature_names_in_", None)
+    else:
+        if n_features != est.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {type(est).__name__} is expecting "
+                f"{est.n_features_in_} features as input."
+            )
+        if hasattr(est, "feature_names_in_"):
+            warnings.warn(
+                f"X does not have valid feature names, but {type(est).__name__} was fitted with feature names",
+                UserWarning,
+            )
+    return X

@@ -13,10 +13,12 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _xp
 from ._validation import (
     check_estimator_params,
     check_means_init,
     check_sample_weight,
+    check_tensor,
     check_weights_init,
 )
 from .core import EStep, MixtureParams, initial_params, mstep, nk_floor, run_em
@@ -51,7 +53,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     Beyond scikit-learn: ``fit(X, sample_weight=...)`` fits weighted samples (integer
     weights equal repeated rows), and float32 data are processed in float32 while the
     statistics are accumulated in float64 around a shift, so variances do not go
-    negative for data far from zero.
+    negative for data far from zero.  PyTorch tensors (CPU or GPU) are accepted
+    everywhere and processed where they live; ``device=`` runs NumPy input on a
+    PyTorch device (see ``docs/gpu.md``).
 
     Parameters
     ----------
@@ -94,11 +98,20 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         negative values count back from it (-1: all). BLAS is held to one thread during
         EM. Results are bit-identical for any value: chunk boundaries do not depend on it
         and chunk statistics are added in row order.
+        Not used for PyTorch computation, which parallelises each operation itself.
     online_decay : float in (0.5, 1], default=0.6
         :meth:`partial_fit` only: the step size for the ``t``-th batch after the first is
         ``(t + online_offset) ** -online_decay`` (see :mod:`gaussmix.core.online`).
     online_offset : float >= 0, default=2.0
         :meth:`partial_fit` only: delays the decay of the step size.
+    device : str or torch.device, default=None
+        Where the E-step runs. None: where the input lives (NumPy on the CPU threads
+        above, a tensor on its own device). A PyTorch device (``"cuda"``, ``"cuda:1"``,
+        ``"cpu"``) runs the E-step there with PyTorch: NumPy input is copied to the
+        device once if it fits in a quarter of its free memory, and otherwise streamed
+        there chunk by chunk at every pass; tensors on another device are streamed the
+        same way.  Results (fitted attributes, outputs) follow the *input's* library and
+        device either way.  Needs ``pip install gaussmix[torch]``.
 
     Attributes
     ----------
@@ -135,6 +148,15 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     Fitted parameters are float64 whatever the input's dtype (the M-step runs in float64);
     :meth:`predict_proba` and :meth:`score_samples` return the input's dtype.
 
+    Following scikit-learn's array-API convention, a fit on a PyTorch tensor leaves
+    ``weights_``, ``means_``, ``covariances_``, ``precisions_`` and
+    ``precisions_cholesky_`` as float64 tensors on the tensor's device, and
+    :meth:`sample` returns tensors there.  Every method returns results in the library
+    and on the device of the ``X`` it is given (a model fitted on NumPy predicts tensors
+    on their device, and the other way round); ``score``, ``bic`` and ``aic`` return
+    Python floats.  The parameters themselves are kept on the host in float64 during the
+    fit; only the data's passes run on the device.
+
     Examples
     --------
     >>> import numpy as np
@@ -169,6 +191,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         n_jobs: int | None = None,
         online_decay: float = 0.6,
         online_offset: float = 2.0,
+        device=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -188,6 +211,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.online_decay = online_decay
         self.online_offset = online_offset
+        self.device = device
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
@@ -253,7 +277,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         # validate_data records n_features_in_/feature_names_in_ at once; if the fit
         # then fails (or is interrupted) they are restored, so a previous fit stays whole.
         data, params = self._fit_restoring(X, sample_weight)
-        return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64)
+        return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64, like=X)
 
     def _fit_restoring(self, X, sample_weight):
         """``_fit``, restoring ``n_features_in_``/``feature_names_in_`` if it fails."""
@@ -273,7 +297,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         data = as_source(X, sample_weight)
         if data is None:
-            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+            X = self._validate_X(X, reset=True, ensure_min_samples=2)
             weights = check_sample_weight(sample_weight, X)
             data = self._array_data(X, weights)
             n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
@@ -351,7 +375,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 ConvergenceWarning,
             )
         # Attributes change only now, all together: an error above leaves a previous fit intact.
-        self._set_params(params)
+        self._set_params(params, like=X)
         self.converged_ = converged
         self.n_iter_ = n_iter
         self.lower_bound_ = max_lower_bound
@@ -397,7 +421,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """
         check_estimator_params(self)
         fitted = hasattr(self, "means_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=not fitted)
+        X = self._validate_X(X, reset=not fitted)
         weights = check_sample_weight(sample_weight, X)
         data = self._array_data(X, weights)
         running, t = getattr(self, "_online_state", (None, 0))
@@ -426,10 +450,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                     self.precisions_init, self.n_components, X.shape[1]),
             )
         # One shift for the whole stream, so running and batch statistics add exactly.
-        batch = data.reduce(EStep(params, X.dtype, shift=None if running is None else running.shift).stats)
+        batch = data.reduce(EStep(params, data.dtype, shift=None if running is None else running.shift).stats)
         running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
-        params = mstep(running, self.covariance_type, self.reg_covar, nk_floor(X.dtype))
-        self._set_params(params)
+        params = mstep(running, self.covariance_type, self.reg_covar, nk_floor(data.dtype))
+        self._set_params(params, like=X)
         self._online_state = (running, t + 1)
         self.n_iter_ = t + 1
         self.converged_ = False
@@ -458,29 +482,54 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         n_components = self.means_.shape[0] if hasattr(self, "means_") else self.n_components
         return chunk_rows_for(self.covariance_type, n_components, n_features, np.dtype(dtype).itemsize)
 
-    def _array_data(self, X, sample_weight) -> ArrayData:
-        """``X`` in memory as a chunked source, on ``n_jobs`` threads."""
-        return ArrayData(X, sample_weight, self._chunk_rows(X.shape[1], X.dtype), n_jobs=self.n_jobs)
+    def _array_data(self, X, sample_weight):
+        """``X`` in memory as a chunked source.
+
+        NumPy input without ``device`` runs on ``n_jobs`` CPU threads (:class:`ArrayData`);
+        tensors and ``device=`` go through PyTorch (:class:`gaussmix.data.torch.TorchData`).
+        """
+        if self.device is None and not _xp.is_torch(X):
+            return ArrayData(X, sample_weight, self._chunk_rows(X.shape[1], X.dtype), n_jobs=self.n_jobs)
+        from .data.torch import TorchData
+
+        cov = get_covariance(self.covariance_type)
+        n_features = X.shape[1]
+        n_components = self.means_.shape[0] if hasattr(self, "means_") else self.n_components
+        row_width = cov.n_quadratic(n_features) + n_features + 1 + n_components
+        return TorchData(X, sample_weight, self.chunk_size, row_width, self.device)
+
+    def _validate_X(self, X, reset: bool, ensure_min_samples: int = 1):
+        """``X`` checked and left in its library: a float NumPy array or a float tensor."""
+        if _xp.is_torch(X):
+            return check_tensor(self, X, reset=reset, ensure_min_samples=ensure_min_samples)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
+                             ensure_min_samples=ensure_min_samples)
 
     def _data(self, X, sample_weight=None):
         """Fitted parameters and ``X`` as a data source, for predictions."""
         check_is_fitted(self)
         data = as_source(X, sample_weight)
         if data is None:
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+            X = self._validate_X(X, reset=False)
             data = self._array_data(X, None)
         else:
             self._prepare_source(data, reset=False)
         return self._params(data.n_features), data
 
     @staticmethod
-    def _apply_data(data, fn, tail: tuple[int, ...], dtype, out=None, overwrite: bool = False):
-        """``fn`` on every chunk: a lazy Dask array, or rows filled into ``out``."""
+    def _apply_data(data, fn, tail: tuple[int, ...], dtype, out=None, overwrite: bool = False, like=None):
+        """``fn`` on every chunk: a lazy Dask array, rows filled into ``out``, or a new
+        array in the library (and on the device) of ``like``, the caller's input."""
         if isinstance(data, DaskData):
             if out is not None:
                 raise ValueError("out= is not supported for Dask input: the result is a lazy Dask array.")
             return data.map_blocks(fn, tail, dtype)
-        return data.map_rows(fn, open_output(out, (data.n_samples, *tail), dtype, overwrite))
+        shape = (data.n_samples, *tail)
+        if _xp.is_torch(like):
+            if out is not None:
+                raise ValueError("out= writes a .npy file and is for NumPy input or data sources, not tensors.")
+            return data.map_rows(fn, _empty_like_input(like, shape, dtype))
+        return data.map_rows(fn, open_output(out, shape, dtype, overwrite))
 
     # --------------------------------------------------------------- prediction
     def predict(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
@@ -509,7 +558,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         [0, 1]
         """
         params, data = self._data(X)
-        return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64, out, overwrite)
+        return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64, out, overwrite, like=X)
 
     def predict_proba(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
         """Posterior probability of each component for each row (soft clustering).
@@ -537,7 +586,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """
         params, data = self._data(X)
         return self._apply_data(data, EStep(params, data.dtype).responsibilities, (params.n_components,),
-                                data.dtype, out, overwrite)
+                                data.dtype, out, overwrite, like=X)
 
     def score_samples(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
         """Log of the mixture's probability density at each row.
@@ -563,7 +612,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         -0.9189
         """
         params, data = self._data(X)
-        return self._apply_data(data, EStep(params, data.dtype).score_samples, (), data.dtype, out, overwrite)
+        return self._apply_data(data, EStep(params, data.dtype).score_samples, (), data.dtype, out, overwrite, like=X)
 
     def score(self, X, y=None, sample_weight=None) -> float:
         """Weighted mean log-likelihood of the rows.
@@ -593,7 +642,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             params, data = self._data(X, sample_weight)
             total, n = data.reduce(partial(_loglik_and_weight, EStep(params, data.dtype)))
             return float(total / n), float(n)
-        log_density = self.score_samples(X)
+        log_density = _xp.to_numpy(self.score_samples(X))
         weights = check_sample_weight(sample_weight, log_density[:, None])
         n = float(log_density.shape[0]) if weights is None else float(np.sum(weights, dtype=np.float64))
         return float(np.average(log_density.astype(np.float64), weights=weights)), n
@@ -691,15 +740,21 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         counts = rng.multinomial(n_samples, params.weights)
         X = params.covariance.sample(rng, params.means, params.covariances, counts)
         y = np.repeat(np.arange(params.n_components, dtype=np.int64), counts)
+        if _xp.is_torch(self.means_):  # a model fitted on tensors samples tensors, on their device
+            return _xp.asarray_like(X, self.means_, np.float64), _xp.asarray_like(y, self.means_, np.int64)
         return X, y
 
     # ------------------------------------------------------------------ helpers
-    def _set_params(self, params: MixtureParams) -> None:
-        self.weights_ = params.weights
-        self.means_ = params.means
-        self.covariances_ = params.covariances
-        self.precisions_cholesky_ = params.precisions_cholesky
-        self.precisions_ = params.precisions
+    def _set_params(self, params: MixtureParams, like=None) -> None:
+        """Set the fitted attributes; float64 tensors on ``like``'s device when it is a tensor."""
+        def convert(a):
+            return _xp.asarray_like(a, like, np.float64) if _xp.is_torch(like) else a
+
+        self.weights_ = convert(params.weights)
+        self.means_ = convert(params.means)
+        self.covariances_ = convert(params.covariances)
+        self.precisions_cholesky_ = convert(params.precisions_cholesky)
+        self.precisions_ = convert(params.precisions)
 
     def _params(self, n_features: int) -> MixtureParams:
         """The fitted attributes as one checked value."""
@@ -711,14 +766,16 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         cov = get_covariance(self.covariance_type)
         k = self.means_.shape[0]
         expected = cov.shape(k, n_features)
-        if np.shape(self.precisions_cholesky_) != expected:
+        # Tensors (a fit on PyTorch input) come back to the host: the parameters are tiny.
+        chol = _xp.to_numpy(self.precisions_cholesky_)
+        if np.shape(chol) != expected:
             raise ValueError(
-                f"The fitted precisions_cholesky_ has shape {np.shape(self.precisions_cholesky_)}, but "
+                f"The fitted precisions_cholesky_ has shape {np.shape(chol)}, but "
                 f"covariance_type={self.covariance_type!r} with {k} components needs {expected}. "
                 "Was covariance_type changed after fitting?"
             )
-        return MixtureParams(self.covariance_type, self.weights_, self.means_, self.covariances_,
-                             self.precisions_cholesky_)
+        return MixtureParams(self.covariance_type, _xp.to_numpy(self.weights_), _xp.to_numpy(self.means_),
+                             _xp.to_numpy(self.covariances_), chol)
 
     # ----------------------------------------------------------- verbose output
     def _verbose_init_begin(self, n_init: int) -> None:
@@ -742,3 +799,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         elif self.verbose >= 2:
             print(f"Initialization {status}. time lapse {time() - self._init_prev_time:.5f}s\t "
                   f"lower bound {lower_bound:.5f}.")
+
+
+def _empty_like_input(X, shape: tuple[int, ...], dtype):
+    """An output array for rows ``X``: NumPy for NumPy input, a tensor on ``X``'s device for tensors."""
+    if _xp.is_torch(X):
+        import torch
+
+        return torch.empty(shape, dtype=_xp.torch_dtype(dtype), device=X.device)
+    return np.empty(shape, dtype=dtype)

@@ -11,6 +11,12 @@ Chunks are handled *by feature* (design ``(p, n_rows)``, log-probabilities
 instead of many short ones.  Arithmetic runs in the data's dtype on rows centred on a
 shift (the mixture's mean by default), so float32 data far from zero keep their
 precision; everything summed across rows is accumulated in float64.
+
+Chunks may be NumPy arrays or tensors of another array library (PyTorch, on any
+device): the kernel is written once against the chunk's array namespace (see
+:mod:`gaussmix._xp`).  The parameters stay NumPy float64 on the host; the coefficient
+matrix is copied to a chunk's device and dtype once per :class:`EStep` (so once per EM
+iteration), and the statistics come back to the host as float64.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import threading
 
 import numpy as np
 
+from .. import _xp
 from .params import MixtureParams
 from .stats import SufficientStats, design
 
@@ -31,7 +38,11 @@ _buffers = threading.local()
 
 
 def _design_buffer(p: int, n_rows: int, dtype: np.dtype) -> np.ndarray:
-    """A per-thread scratch array for chunk designs (reused across chunks and iterations)."""
+    """A per-thread scratch array for NumPy chunk designs (reused across chunks and iterations).
+
+    Tensors get a fresh array per chunk instead: a device's caching allocator makes that
+    cheap, and a buffer kept alive here would hold device memory after the fit.
+    """
     buf = getattr(_buffers, "design", None)
     if buf is None or buf.dtype != dtype or buf.shape[0] != p or buf.shape[1] < n_rows:
         buf = np.empty((p, n_rows), dtype=dtype)
@@ -45,7 +56,7 @@ class EStep:
     Parameters
     ----------
     params : MixtureParams
-    dtype : numpy dtype of the rows (float32 or float64)
+    dtype : numpy dtype of the rows (float32 or float64; for tensors, the NumPy equivalent)
     shift : ndarray of shape (n_features,), optional
         Centre for the arithmetic and for the statistics; default ``params.default_shift()``.
 
@@ -89,21 +100,44 @@ class EStep:
         self._cov = cov
         self._n_quadratic = cov.n_quadratic(d)
         self._negligible = _NEGLIGIBLE[self.dtype]
+        self._on_device: dict = {}
+
+    def _constants(self, X):
+        """``(coef, row_factor_t, shift)`` in the library and on the device of ``X``.
+
+        Copied once per device and then reused by every chunk (a race between threads
+        only copies twice).
+        """
+        if isinstance(X, np.ndarray):
+            return self._coef, self._row_factor_t, self.shift_in_dtype
+        key = (type(X), str(X.device))
+        found = self._on_device.get(key)
+        if found is None:
+            row_factor = None if self._row_factor_t is None else _xp.asarray_like(self._row_factor_t, X, self.dtype)
+            found = (_xp.asarray_like(self._coef, X, self.dtype), row_factor,
+                     _xp.asarray_like(self.shift_in_dtype, X, self.dtype))
+            self._on_device[key] = found
+        return found
 
     # ------------------------------------------------------------ by feature
-    def _design(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X)
-        p = self._coef.shape[1]
-        return design(self._cov, X, self.shift_in_dtype, out=_design_buffer(p, X.shape[0], self.dtype))
+    def _design(self, X):
+        if not _xp.is_torch(X):
+            X = np.asarray(X)
+            p = self._coef.shape[1]
+            return design(self._cov, X, self.shift_in_dtype, out=_design_buffer(p, X.shape[0], self.dtype))
+        if _xp.numpy_dtype(X) != self.dtype:
+            raise TypeError(f"This E-step was prepared for {self.dtype} rows, got a tensor of {X.dtype}.")
+        return design(self._cov, X, self._constants(X)[2])
 
-    def _log_prob_t(self, design_t: np.ndarray) -> np.ndarray:
+    def _log_prob_t(self, design_t):
         """``log p(x | k) + log weight_k`` of a design, shape ``(n_components, n_rows)``."""
-        log_prob = self._coef @ design_t
-        if self._row_factor_t is not None:  # a quadratic form shared by all components (tied)
-            d = self._row_factor_t.shape[0]
+        coef, row_factor_t, _ = self._constants(design_t)
+        log_prob = coef @ design_t
+        if row_factor_t is not None:  # a quadratic form shared by all components (tied)
+            d = row_factor_t.shape[0]
             q = self._n_quadratic
-            whitened = self._row_factor_t @ design_t[q : q + d]
-            np.square(whitened, out=whitened)
+            whitened = row_factor_t @ design_t[q : q + d]
+            _xp.square_inplace(whitened)
             log_prob -= 0.5 * whitened.sum(axis=0)
         return log_prob
 
@@ -112,20 +146,23 @@ class EStep:
 
         A log-sum-exp over the components whose exponentials stay in the same buffer.
         """
-        row_max = log_prob.max(axis=0)
+        xp = _xp.namespace(log_prob)
+        row_max = xp.max(log_prob, axis=0)
         log_prob -= row_max
-        np.exp(log_prob, out=log_prob)
-        np.putmask(log_prob, log_prob < self._negligible, 0.0)
-        total = log_prob.sum(axis=0)
+        _xp.exp_inplace(log_prob)
+        _xp.zero_below(log_prob, self._negligible)
+        total = xp.sum(log_prob, axis=0)
         log_prob *= 1.0 / total
-        return row_max + np.log(total)
+        return row_max + xp.log(total)
 
     # ------------------------------------------------------------- by row
     def weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
         """``log p(x | k) + log weight_k``, shape ``(n_rows, n_components)``."""
-        out = self._log_prob_t(self._design(X)).T.copy()
-        out[:, self._zero_weight] = -np.inf
-        return out
+        log_prob_t = self._log_prob_t(self._design(X))
+        if self._zero_weight.any():
+            zero = _xp.asarray_like(self._zero_weight[:, None], log_prob_t, np.bool_)
+            log_prob_t = _xp.namespace(log_prob_t).where(zero, -math.inf, log_prob_t)
+        return log_prob_t.T.copy() if isinstance(log_prob_t, np.ndarray) else log_prob_t.T.contiguous()
 
     def log_prob_and_resp(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-row log density ``(n_rows,)`` and responsibilities ``(n_rows, n_components)``.
@@ -143,14 +180,16 @@ class EStep:
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """Log density of the mixture at each row."""
         log_prob = self._log_prob_t(self._design(X))
-        row_max = log_prob.max(axis=0)
+        xp = _xp.namespace(log_prob)
+        row_max = xp.max(log_prob, axis=0)
         log_prob -= row_max
-        np.exp(log_prob, out=log_prob)
-        return row_max + np.log(log_prob.sum(axis=0))
+        _xp.exp_inplace(log_prob)
+        return row_max + xp.log(xp.sum(log_prob, axis=0))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Most probable component of each row."""
-        return np.argmax(self._log_prob_t(self._design(X)), axis=0)
+        log_prob = self._log_prob_t(self._design(X))
+        return _xp.namespace(log_prob).argmax(log_prob, axis=0)
 
     def stats(self, X: np.ndarray, weights: np.ndarray | None = None) -> SufficientStats:
         """E-step and reduction: this chunk's :class:`SufficientStats` under the parameters."""
@@ -158,8 +197,8 @@ class EStep:
         wresp_t = self._log_prob_t(design_t)
         log_norm = self._normalise_t(wresp_t)
         if weights is None:
-            loglik = float(np.sum(log_norm, dtype=np.float64))
+            loglik = _xp.sum_float64(log_norm)
         else:
-            loglik = float(np.dot(weights.astype(np.float64), log_norm.astype(np.float64)))
-            wresp_t *= weights.astype(self.dtype, copy=False)
+            loglik = _xp.dot_float64(weights, log_norm)
+            wresp_t *= _xp.astype(weights, self.dtype)
         return SufficientStats.from_design(self._cov, design_t, wresp_t, weights, self.shift, loglik)

@@ -31,6 +31,11 @@ Two details follow scikit-learn so that the numbers agree, not only the fit:
   gaussmix for float64 data and the one-row rules.  Float32 data (and every other rule,
   for which the centre does not matter) are centred on the weighted data mean, which
   keeps float32 accurate.
+
+For rows on a PyTorch device (:class:`gaussmix.data.torch.TorchData`) the seeding rule
+runs on the host, on the same rows (a view for CPU tensors, a copy for GPU tensors), so
+it decides exactly what it decides for NumPy input; the statistics pass that follows
+runs on the device.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
 
+from .. import _xp
 from ..covariance import get_covariance
 from .mstep import mstep, nk_floor, weights_and_means
 from .params import MixtureParams
@@ -55,9 +61,12 @@ def _labels_to_resp(labels: np.ndarray, n_components: int, dtype) -> np.ndarray:
     return resp
 
 
-def _seed_rows(data, n_components: int, init_params: str, rng: np.random.RandomState):
-    """What the rule decides: ('labels', labels), ('rows', indices) or ('random', None)."""
-    X, w = data.X, data.sample_weight
+def _seed_rows(data, X: np.ndarray, n_components: int, init_params: str, rng: np.random.RandomState):
+    """What the rule decides: ('labels', labels), ('rows', indices) or ('random', None).
+
+    ``X`` is ``data``'s rows as a NumPy array.
+    """
+    w = data.sample_weight
     if init_params == "kmeans":
         if data.n_samples <= KMEANS_MAX_ROWS:
             labels = KMeans(n_clusters=n_components, n_init=1, random_state=rng).fit(X, sample_weight=w).labels_
@@ -90,12 +99,13 @@ def initial_stats(data, n_components: int, covariance_type: str, init_params: st
                   rng: np.random.RandomState) -> SufficientStats:
     """Statistics of the data under the rule's responsibilities (one pass, in row order)."""
     cov = get_covariance(covariance_type)
-    kind, seed = _seed_rows(data, n_components, init_params, rng)
+    X_host = _xp.to_numpy(data.X)
+    kind, seed = _seed_rows(data, X_host, n_components, init_params, rng)
     if kind == "rows" and data.dtype == np.float64:
         shift = np.zeros(data.n_features)  # scikit-learn's centre (see the module docstring)
     else:
         # Any representable shift is exact; a central one keeps float32 accurate.
-        shift = np.average(data.X, axis=0, weights=data.sample_weight).astype(data.dtype).astype(np.float64)
+        shift = np.average(X_host, axis=0, weights=data.sample_weight).astype(data.dtype).astype(np.float64)
     total = SufficientStats.zeros(cov, n_components, data.n_features, shift)
     for start, stop, Xc, wc in data.chunks():
         if kind == "labels":

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _xp
 from ..covariance import CovarianceType
 
 
@@ -72,17 +73,21 @@ class SufficientStats:
         Parameters
         ----------
         covariance : the covariance type, which decides ``s2``.
-        X : ndarray of shape (n_rows, n_features)
-        resp : ndarray of shape (n_rows, n_components)
-        weights : ndarray of shape (n_rows,) or None (all ones).
+        X : ndarray or tensor of shape (n_rows, n_features)
+        resp : ndarray of shape (n_rows, n_components), NumPy or ``X``'s library.
+        weights : ndarray of shape (n_rows,) or None (all ones), in ``X``'s library.
         shift : ndarray of shape (n_features,), representable in ``X.dtype``.
         loglik : the rows' summed weighted log-likelihood, when known.
         """
         shift = np.asarray(shift, dtype=np.float64)
-        design_t = design(covariance, X, shift.astype(X.dtype))
-        resp_t = np.ascontiguousarray(resp.T, dtype=X.dtype)
+        dtype = _xp.numpy_dtype(X)
+        design_t = design(covariance, X, _xp.asarray_like(shift.astype(dtype), X))
+        if isinstance(X, np.ndarray):
+            resp_t = np.ascontiguousarray(resp.T, dtype=dtype)
+        else:
+            resp_t = _xp.asarray_like(_xp.to_numpy(resp).T, X).contiguous()
         if weights is not None:
-            resp_t *= weights.astype(X.dtype)
+            resp_t *= _xp.astype(weights, dtype)
         return cls.from_design(covariance, design_t, resp_t, weights, shift, loglik)
 
     @classmethod
@@ -99,9 +104,12 @@ class SufficientStats:
 
         Parameters
         ----------
-        design_t : ndarray of shape (p, n_rows)
-        wresp_t : ndarray of shape (n_components, n_rows), ``w_i * r_ik``, in the design's dtype.
-        weights : ndarray of shape (n_rows,) or None
+        design_t : ndarray or tensor of shape (p, n_rows)
+        wresp_t : ndarray of shape (n_components, n_rows), ``w_i * r_ik``, in the design's
+            library, device and dtype.
+        weights : ndarray of shape (n_rows,) or None, in the design's library.
+
+        The statistics come back to the host as NumPy float64, whatever the design's library.
         """
         n_features = shift.shape[0]
         q = covariance.n_quadratic(n_features)
@@ -109,9 +117,9 @@ class SufficientStats:
         # the data's dtype within the chunk and float64 across chunks.  For float32 the
         # statistics are about a central shift, which keeps their rounding near the
         # rounding of the data themselves (see docs/design.md).
-        moments = (design_t @ wresp_t.T).T.astype(np.float64)
+        moments = _xp.to_host_float64((design_t @ wresp_t.T).T)
         n_rows = design_t.shape[1]
-        n = float(n_rows) if weights is None else float(np.sum(weights, dtype=np.float64))
+        n = float(n_rows) if weights is None else _xp.sum_float64(weights)
         centred_t = design_t[q : q + n_features]
         return cls(
             shift,
@@ -146,13 +154,16 @@ class SufficientStats:
         return self.loglik / self.n
 
 
-def design(covariance: CovarianceType, X: np.ndarray, shift: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def design(covariance: CovarianceType, X, shift, out=None):
     """The rows' features ``[q(x - c); x - c; 1]``, stored by feature: shape ``(p, n_rows)``.
 
     ``p = q + n_features + 1`` with ``q = covariance.n_quadratic(n_features)``.  Every
     component's log-density is linear in these features, and every statistic is their
     sum weighted by the responsibilities, so an E-step and its statistics are two matrix
     products with this one array (written once, in ``X.dtype``; ``out`` reuses a buffer).
+
+    ``X`` may be a NumPy array or a tensor of another array library (PyTorch); ``shift``
+    and ``out`` are then in the same library, on the same device, and so is the result.
 
     Examples
     --------
@@ -168,9 +179,13 @@ def design(covariance: CovarianceType, X: np.ndarray, shift: np.ndarray, out: np
     n_rows, n_features = X.shape
     q = covariance.n_quadratic(n_features)
     if out is None:
-        out = np.empty((q + n_features + 1, n_rows), dtype=X.dtype)
+        shape = (q + n_features + 1, n_rows)
+        if isinstance(X, np.ndarray):
+            out = np.empty(shape, dtype=X.dtype)
+        else:
+            out = _xp.namespace(X).empty(shape, dtype=X.dtype, device=X.device)
     centred_t = out[q : q + n_features]
-    np.subtract(X.T, shift[:, None], out=centred_t)
+    _xp.subtract_into(X.T, shift[:, None], centred_t)
     covariance.quadratic_features(centred_t, out[:q])
     out[-1] = 1
     return out

@@ -115,7 +115,11 @@ class CovarianceType(ABC):
 
     @abstractmethod
     def quadratic_features(self, XcT: np.ndarray, out: np.ndarray) -> None:
-        """Fill ``out`` (q, n_rows) with the quadratic features of centred rows ``XcT`` (d, n_rows)."""
+        """Fill ``out`` (q, n_rows) with the quadratic features of centred rows ``XcT`` (d, n_rows).
+
+        ``XcT`` and ``out`` are NumPy arrays or tensors of one other library (PyTorch), on
+        one device: implementations use :mod:`gaussmix._xp` for anything beyond operators.
+        """
 
     @abstractmethod
     def quadratic_coefficients(self, precisions_cholesky: np.ndarray, n_components: int,
@@ -142,9 +146,9 @@ class CovarianceType(ABC):
         ----------
         quadratic_moments : ndarray of shape (n_components, q), float64
             ``sum_i w_i r_ik q_f(x_i)``: the responsibilities times the quadratic features.
-        XcT : ndarray of shape (n_features, n_rows)
+        XcT : ndarray or tensor of shape (n_features, n_rows)
             The centred rows (used by tied, whose scatter needs only the row weights).
-        weights : ndarray of shape (n_rows,) or None
+        weights : ndarray or tensor of shape (n_rows,) or None, in ``XcT``'s library.
         """
 
     @abstractmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _xp
 from ._common import check_positive, check_shape, to_float_array, variances_precisions_cholesky
 from .base import CovarianceType
 
@@ -44,7 +45,7 @@ class DiagCovariance(CovarianceType):
         return n_features
 
     def quadratic_features(self, XcT, out):
-        np.multiply(XcT, XcT, out=out)
+        _xp.multiply_into(XcT, XcT, out)
 
     def quadratic_coefficients(self, precisions_cholesky, n_components, n_features):
         return precisions_cholesky**2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _xp
 from . import _linalg
 from ._common import check_shape, to_float_array
 from .base import CovarianceType
@@ -50,7 +51,7 @@ class FullCovariance(CovarianceType):
         d = XcT.shape[0]
         offset = 0
         for i in range(d):
-            np.multiply(XcT[i], XcT[i:], out=out[offset : offset + d - i])
+            _xp.multiply_into(XcT[i], XcT[i:], out[offset : offset + d - i])
             offset += d - i
 
     def quadratic_coefficients(self, precisions_cholesky, n_components, n_features):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _xp
 from .diag import DiagCovariance
 
 
@@ -31,7 +32,7 @@ class SphericalCovariance(DiagCovariance):
     def quadratic_features(self, XcT, out):
         # Squared norms: a (1, d) x (d, n) product would do the same in one call, but
         # the column sums of the squares keep the rounding of a plain sum.
-        np.sum(XcT * XcT, axis=0, out=out[0])
+        _xp.sum_rows_into(XcT * XcT, out[0])
 
     def quadratic_coefficients(self, precisions_cholesky, n_components, n_features):
         return (precisions_cholesky**2)[:, None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _xp
 from . import _linalg
 from ._common import check_shape, to_float_array
 from .base import CovarianceType
@@ -63,9 +64,10 @@ class TiedCovariance(CovarianceType):
         # seeding rules, whose responsibilities do not sum to one, this is the total
         # scatter of all rows: scikit-learn's broad initial tied covariance.)
         # A d x d product, cheap next to the E-step: float64 keeps float32 data accurate.
-        XcT = XcT.astype(np.float64, copy=False)
-        weighted = XcT if weights is None else XcT * weights
-        return weighted @ XcT.T
+        # (Computed where the rows live, e.g. on the GPU, and brought back to the host.)
+        XcT = _xp.astype(XcT, np.float64)
+        weighted = XcT if weights is None else XcT * _xp.astype(weights, np.float64)
+        return _xp.to_host_float64(weighted @ XcT.T)
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         # Within-component scatter = total scatter about the shift minus the scatter of
