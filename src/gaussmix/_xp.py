@@ -58,8 +58,10 @@ def namespace(*arrays):
         return np
     try:
         import array_api_compat
-    except ImportError:  # scikit-learn ships a copy
-        from sklearn.externals import array_api_compat
+    except ImportError:
+        raise ImportError(
+            "Computing on non-NumPy arrays needs array-api-compat: pip install 'gaussmix[torch]'."
+        ) from None
     return array_api_compat.array_namespace(*(a for a in arrays if a is not None))
 
 
