@@ -164,7 +164,9 @@ def test_zero_weight_component_gets_exactly_nothing():
 
 
 def test_automatic_chunks_fit_the_cache_budget():
-    assert auto_chunk_rows(153 + 16) * (153 + 16) * 8 <= 4 << 20
+    assert auto_chunk_rows(153 + 16) * (153 + 16) * 8 <= 6 << 20
+    assert auto_chunk_rows(1336) == 1024  # wide designs keep enough rows for efficient products
+    assert auto_chunk_rows(10**6) * 10**6 * 8 <= 32 << 20  # ... within a memory cap
     assert auto_chunk_rows(10**7) >= 1
     data = ArrayData(np.zeros((10, 2)), row_width=5)
     assert data.chunk_rows >= 10

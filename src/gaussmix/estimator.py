@@ -91,7 +91,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         Iterations between verbose messages.
     chunk_size : int, default=None
         Rows per chunk of the E-step; None picks a size that keeps each chunk's
-        temporaries near 4 MB (in the CPU's caches). Results do not depend on it beyond
+        temporaries near 6 MB (in the CPU's caches). Results do not depend on it beyond
         rounding.
     n_jobs : int, default=None
         Threads that process row chunks; None uses every CPU available to the process,

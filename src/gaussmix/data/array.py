@@ -11,10 +11,14 @@ from .._parallel import ordered_map, ordered_reduce
 
 T = TypeVar("T")
 
-#: bytes of per-chunk temporaries aimed for: a chunk's design and log-probabilities
-#: stay in the CPU's caches (measured best at 2-8 MB on a Skylake-X core)
-DEFAULT_CHUNK_BYTES = 4 << 20
-MIN_CHUNK_ROWS = 256
+#: bytes of per-chunk temporaries aimed for: a chunk's design and log-probabilities.
+#: Measured on a 2-core Zen 4 (1 MB L2, 32 MB L3): 4-8 MB balances the matrix products'
+#: efficiency against the per-chunk overhead (docs/benchmarks.md).
+DEFAULT_CHUNK_BYTES = 6 << 20
+#: rows below which the products get inefficient (wide designs, e.g. full with d=50) ...
+MIN_CHUNK_ROWS = 1024
+#: ... unless that would exceed this many bytes (very wide designs)
+MAX_CHUNK_BYTES = 32 << 20
 MAX_CHUNK_ROWS = 16384
 
 
@@ -23,13 +27,21 @@ def auto_chunk_rows(row_width: int, itemsize: int = 8, budget: int = DEFAULT_CHU
 
     ``row_width`` is the number of values a row occupies in the chunk's temporaries
     (its design plus its log-probabilities, see :func:`gaussmix.core.stats.design`).
+    Wide rows still get :data:`MIN_CHUNK_ROWS` rows while that stays under
+    :data:`MAX_CHUNK_BYTES`.
 
     Examples
     --------
     >>> auto_chunk_rows(153 + 16)
-    3102
+    4653
+    >>> auto_chunk_rows(1326 + 10), auto_chunk_rows(20_000)
+    (1024, 209)
     """
-    return int(min(MAX_CHUNK_ROWS, max(MIN_CHUNK_ROWS, budget // max(1, row_width * itemsize))))
+    row_bytes = max(1, row_width * itemsize)
+    rows = budget // row_bytes
+    if rows < MIN_CHUNK_ROWS:
+        rows = min(MIN_CHUNK_ROWS, MAX_CHUNK_BYTES // row_bytes)
+    return int(min(MAX_CHUNK_ROWS, max(1, rows)))
 
 
 def chunk_rows_for(covariance_type: str, n_components: int, n_features: int, itemsize: int = 8) -> int:
@@ -38,7 +50,7 @@ def chunk_rows_for(covariance_type: str, n_components: int, n_features: int, ite
     Examples
     --------
     >>> chunk_rows_for("full", 16, 16)
-    3102
+    4653
     """
     from ..covariance import get_covariance
 

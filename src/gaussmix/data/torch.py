@@ -12,7 +12,10 @@ from typing import TypeVar
 import numpy as np
 
 from .. import _xp
-from .array import DEFAULT_CHUNK_BYTES, MIN_CHUNK_ROWS, auto_chunk_rows
+from .array import DEFAULT_CHUNK_BYTES, auto_chunk_rows
+
+#: fewest rows per chunk on a device with little free memory
+MIN_DEVICE_CHUNK_ROWS = 256
 
 T = TypeVar("T")
 
@@ -108,7 +111,7 @@ class TorchData:
                 chunk_rows = auto_chunk_rows(row_width, self.dtype.itemsize, DEFAULT_CHUNK_BYTES)
             else:
                 per_row = max(1, row_width * self.dtype.itemsize)
-                chunk_rows = max(MIN_CHUNK_ROWS, int(DEVICE_MEMORY_SHARE * free) // per_row)
+                chunk_rows = max(MIN_DEVICE_CHUNK_ROWS, int(DEVICE_MEMORY_SHARE * free) // per_row)
         self.chunk_rows = int(max(1, min(chunk_rows, max(1, self.n_samples))))
         nbytes = self.n_samples * self.n_features * self.dtype.itemsize
         if isinstance(X, np.ndarray):
