@@ -201,3 +201,21 @@ def test_kmeans_seeding_on_a_subset_for_large_n(monkeypatch):
     fitted = GaussianMixture(3, **kw).fit(X)
     monkeypatch.setattr(init, "KMEANS_MAX_ROWS", 100_000)
     assert fitted.lower_bound_ == pytest.approx(GaussianMixture(3, **kw).fit(X).lower_bound_, rel=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_negligible_responsibilities_are_exact_zeros_not_subnormals(dtype):
+    """Only rows ~700 (float64) or ~70 (float32) nats from a component need the flush;
+    it must happen then, and leave every other value untouched."""
+    from gaussmix.core import MixtureParams
+
+    params = MixtureParams.from_covariances("spherical", np.array([0.5, 0.5]), np.array([[0.0], [1.0]]),
+                                            np.array([1.0, 1.0]))
+    gap = 720.0 if dtype == np.float64 else 75.0  # log-prob differences that underflow to subnormals
+    x_far = (2 * gap + 1.0) / 2.0  # log p(x|1) - log p(x|0) = x - 1/2 for these two components
+    X = np.array([[0.3], [-x_far + 1.0], [0.7]], dtype=dtype)
+    resp = EStep(params, dtype).responsibilities(X)
+    tiny = np.finfo(dtype).tiny
+    assert np.all((resp == 0) | (resp >= tiny))  # no subnormal survives
+    assert resp[1, 1] == 0.0 and resp[1, 0] == 1.0
+    assert 0 < resp[0, 1] < 1 and 0 < resp[2, 0] < 1  # ordinary rows are not flushed

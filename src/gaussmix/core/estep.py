@@ -100,6 +100,7 @@ class EStep:
         self._cov = cov
         self._n_quadratic = cov.n_quadratic(d)
         self._negligible = _NEGLIGIBLE[self.dtype]
+        self._log_negligible = math.log(self._negligible)
         self._on_device: dict = {}
 
     def _constants(self, X):
@@ -149,8 +150,13 @@ class EStep:
         xp = _xp.namespace(log_prob)
         row_max = xp.max(log_prob, axis=0)
         log_prob -= row_max
+        # Flushing costs a compare and a masked write over the whole array; on the CPU a
+        # cheaper min tells when it is needed (rarely: only log-probs ~700 below a row's
+        # best underflow to subnormals).  On a device the flush is cheap and a min would sync.
+        flush = not isinstance(log_prob, np.ndarray) or log_prob.min() < self._log_negligible
         _xp.exp_inplace(log_prob)
-        _xp.zero_below(log_prob, self._negligible)
+        if flush:
+            _xp.zero_below(log_prob, self._negligible)
         total = xp.sum(log_prob, axis=0)
         log_prob *= 1.0 / total
         return row_max + xp.log(total)
