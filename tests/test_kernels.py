@@ -219,3 +219,50 @@ def test_negligible_responsibilities_are_exact_zeros_not_subnormals(dtype):
     assert np.all((resp == 0) | (resp >= tiny))  # no subnormal survives
     assert resp[1, 1] == 0.0 and resp[1, 0] == 1.0
     assert 0 < resp[0, 1] < 1 and 0 < resp[2, 0] < 1  # ordinary rows are not flushed
+
+
+def test_blas_limit_survives_overlapping_threads(monkeypatch):
+    """Threads holding the one-thread BLAS limit with overlapping lifetimes (as Dask worker
+    threads do) share one limit, released when the last leaves, not when the first does
+    (which would leave BLAS at one thread for good)."""
+    import threading
+
+    import gaussmix._parallel as parallel
+
+    events = []
+
+    class FakeLimit:
+        def restore_original_limits(self):
+            events.append("restore")
+
+    class FakeController:
+        def limit(self, limits, user_api):
+            events.append(("limit", limits, user_api))
+            return FakeLimit()
+
+    monkeypatch.setattr(parallel, "_controller", FakeController())
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with parallel.single_threaded_blas():
+            a_in.set()
+            b_in.wait()
+        events.append("first left")
+        a_out.set()
+
+    def second():
+        a_in.wait()
+        with parallel.single_threaded_blas():
+            b_in.set()
+            a_out.wait()
+        events.append("second left")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert events == [("limit", 1, "blas"), "first left", "restore", "second left"]
+    with parallel.single_threaded_blas():  # and it can be taken again afterwards
+        pass
+    assert events[-2:] == [("limit", 1, "blas"), "restore"]

@@ -10,6 +10,7 @@ thread count: the answer is bit-identical for ``n_jobs=1`` and ``n_jobs=8``.
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,16 +41,36 @@ def effective_n_jobs(n_jobs: int | None) -> int:
     return max(1, int(n_jobs))
 
 
+_limit_lock = threading.Lock()
+_limit_depth = 0
+_limit_context = None
+
+
 @contextmanager
 def single_threaded_blas():
-    """Hold BLAS to one thread inside the block (process-wide, restored after)."""
-    global _controller
+    """Hold BLAS to one thread inside the block (process-wide, restored after).
+
+    Reference-counted: threads that enter concurrently (Dask worker threads, fits
+    started from several threads) share one limit, and the BLAS thread count is
+    restored when the last of them leaves, not when the first does.
+    """
+    global _controller, _limit_depth, _limit_context
     from threadpoolctl import ThreadpoolController
 
-    if _controller is None:
-        _controller = ThreadpoolController()
-    with _controller.limit(limits=1, user_api="blas"):
+    with _limit_lock:
+        if _limit_depth == 0:
+            if _controller is None:
+                _controller = ThreadpoolController()
+            _limit_context = _controller.limit(limits=1, user_api="blas")
+        _limit_depth += 1
+    try:
         yield
+    finally:
+        with _limit_lock:
+            _limit_depth -= 1
+            if _limit_depth == 0:
+                _limit_context.restore_original_limits()
+                _limit_context = None
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], n_jobs: int | None) -> Iterator[R]:
