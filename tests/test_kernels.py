@@ -266,3 +266,13 @@ def test_blas_limit_survives_overlapping_threads(monkeypatch):
     with parallel.single_threaded_blas():  # and it can be taken again afterwards
         pass
     assert events[-2:] == [("limit", 1, "blas"), "restore"]
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_dense_covariances_of_every_type(covariance_type):
+    from conftest import dense_covariances
+
+    params = random_params(covariance_type, 3, 4, seed=2)
+    dense = params.covariance.dense(params.covariances, 3, 4)
+    np.testing.assert_array_equal(dense, dense_covariances(params))
+    assert dense.shape == (3, 4, 4) and dense.flags.writeable

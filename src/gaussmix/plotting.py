@@ -47,15 +47,6 @@ def _pyplot():
 
 
 # ------------------------------------------------------------------ parameters
-#: each covariance type's covariances as (k, d, d) matrices
-_DENSE = {
-    "full": lambda cov, k, d: cov,
-    "tied": lambda cov, k, d: np.broadcast_to(cov, (k, d, d)),
-    "diag": lambda cov, k, d: cov[:, :, None] * np.eye(d),
-    "spherical": lambda cov, k, d: cov[:, None, None] * np.eye(d),
-}
-
-
 def _params_of(model) -> MixtureParams:
     """The parameters of a fitted GaussianMixture (or GaussianMixtureIC), or a MixtureParams."""
     if isinstance(model, MixtureParams):
@@ -64,8 +55,10 @@ def _params_of(model) -> MixtureParams:
 
     model = getattr(model, "best_estimator_", model)
     check_is_fitted(model)
-    return MixtureParams(model.covariance_type, np.asarray(model.weights_), np.asarray(model.means_),
-                         np.asarray(model.covariances_), np.asarray(model.precisions_cholesky_))
+    from ._xp import to_numpy  # a model fitted on tensors keeps them: bring them to the host
+
+    return MixtureParams(model.covariance_type, to_numpy(model.weights_), to_numpy(model.means_),
+                         to_numpy(model.covariances_), to_numpy(model.precisions_cholesky_))
 
 
 def dense_covariances(model) -> np.ndarray:
@@ -82,7 +75,7 @@ def dense_covariances(model) -> np.ndarray:
     """
     params = _params_of(model)
     k, d = params.means.shape
-    return np.array(_DENSE[params.covariance_type](params.covariances, k, d))
+    return params.covariance.dense(params.covariances, k, d)
 
 
 def marginal(model, features: Sequence[int]) -> MixtureParams:

@@ -173,6 +173,10 @@ class CovarianceType(ABC):
         reg_covar : added to the diagonal.
         """
 
+    @abstractmethod
+    def dense(self, covariances: np.ndarray, n_components: int, n_features: int) -> np.ndarray:
+        """Every component's covariance as a full matrix, shape (n_components, n_features, n_features)."""
+
     # ---------------------------------------------------------------- sampling
     @abstractmethod
     def sample(

@@ -62,6 +62,9 @@ class DiagCovariance(CovarianceType):
         scatter = s2 - 2.0 * m * s1 + nk[:, None] * m * m
         return np.maximum(scatter, 0.0) / nk_reg[:, None] + reg_covar
 
+    def dense(self, covariances, n_components, n_features):
+        return np.asarray(covariances)[:, :, None] * np.eye(n_features)
+
     def sample(self, rng, means, covariances, counts):
         n_features = means.shape[1]
         return np.vstack(

@@ -78,6 +78,9 @@ class FullCovariance(CovarianceType):
         covariances = _linalg.symmetrize(scatter / nk_reg[:, None, None])
         return _linalg.add_to_diagonal(covariances, reg_covar)
 
+    def dense(self, covariances, n_components, n_features):
+        return np.array(covariances)
+
     def sample(self, rng, means, covariances, counts):
         return np.vstack(
             [rng.multivariate_normal(mean, cov, int(count)) for mean, cov, count in zip(means, covariances, counts)]

@@ -43,6 +43,9 @@ class SphericalCovariance(DiagCovariance):
     def second_moment(self, quadratic_moments, XcT, weights):
         return quadratic_moments[:, 0]
 
+    def dense(self, covariances, n_components, n_features):
+        return np.asarray(covariances)[:, None, None] * np.eye(n_features)
+
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         n_features = s1.shape[1]
         scatter = s2 - 2.0 * np.sum(m * s1, axis=1) + nk * np.sum(m * m, axis=1)

@@ -77,5 +77,8 @@ class TiedCovariance(CovarianceType):
         covariance = _linalg.symmetrize(scatter / nk_reg.sum())
         return _linalg.add_to_diagonal(covariance, reg_covar)
 
+    def dense(self, covariances, n_components, n_features):
+        return np.repeat(np.asarray(covariances)[None], n_components, axis=0)
+
     def sample(self, rng, means, covariances, counts):
         return np.vstack([rng.multivariate_normal(mean, covariances, int(count)) for mean, count in zip(means, counts)])
