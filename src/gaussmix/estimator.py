@@ -24,7 +24,7 @@ from ._validation import (
 from .core import EStep, MixtureParams, initial_params, mstep, nk_floor, run_em
 from .core.online import blend, step_size
 from .covariance import get_covariance
-from .data import ArrayData, DaskData, StreamedSource, as_source, chunk_rows_for, is_dask_collection, open_output
+from .data import ArrayData, DaskData, as_source, chunk_rows_for, open_output, row_width
 from .exceptions import ConvergenceWarning
 
 __all__ = ["GaussianMixture"]
@@ -32,10 +32,10 @@ __all__ = ["GaussianMixture"]
 
 def _loglik_and_weight(estep: EStep, X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     """``[sum w log p(x), sum w]`` of a chunk (a module-level function, so Dask can ship it)."""
-    log_density = estep.score_samples(X).astype(np.float64)
+    log_density = _xp.to_numpy(estep.score_samples(X)).astype(np.float64)
     if w is None:
         return np.array([log_density.sum(), float(X.shape[0])])
-    w = w.astype(np.float64)
+    w = _xp.to_numpy(w).astype(np.float64)
     return np.array([w @ log_density, w.sum()])
 
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
@@ -309,20 +309,14 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             init_data = data.init_sample(rng) if do_init and not given else data
             weights = init_data.sample_weight if isinstance(init_data, ArrayData) else None
             n_support = data.n_samples if weights is None else int(np.count_nonzero(weights))
-        n_samples, n_features = data.n_samples, data.n_features
+        n_features = data.n_features
         if n_support < self.n_components:
             what = "n_samples" if weights is None else "the number of samples with positive weight"
             raise ValueError(
                 f"Expected n_samples >= n_components but got n_components = {self.n_components}, "
                 f"{what} = {n_support}"
             )
-        cov = get_covariance(self.covariance_type)
-        weights_init = None if self.weights_init is None else check_weights_init(self.weights_init, self.n_components)
-        means_init = None if self.means_init is None else check_means_init(self.means_init, self.n_components, n_features)
-        precisions_init = (
-            None if self.precisions_init is None
-            else cov.check_precisions(self.precisions_init, self.n_components, n_features)
-        )
+        user_init = self._user_init(n_features)
         n_init = self.n_init if do_init else 1
 
         best = None
@@ -330,17 +324,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         for init in range(n_init):
             self._verbose_init_begin(init)
             if do_init:
-                params = initial_params(
-                    init_data,
-                    n_components=self.n_components,
-                    covariance_type=self.covariance_type,
-                    init_params=self.init_params,
-                    reg_covar=self.reg_covar,
-                    rng=rng,
-                    weights_init=weights_init,
-                    means_init=means_init,
-                    precisions_init=precisions_init,
-                )
+                params = self._initial_params(init_data, rng, user_init)
                 start_bound = -np.inf
             else:
                 params = self._params(n_features)
@@ -434,21 +418,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                     f"The first batch of partial_fit initializes the model and needs at least "
                     f"n_components = {self.n_components} rows (with positive weight), got {n_support}."
                 )
-            cov = get_covariance(self.covariance_type)
-            params = initial_params(
-                data,
-                n_components=self.n_components,
-                covariance_type=self.covariance_type,
-                init_params=self.init_params,
-                reg_covar=self.reg_covar,
-                rng=check_random_state(self.random_state),
-                weights_init=None if self.weights_init is None else check_weights_init(
-                    self.weights_init, self.n_components),
-                means_init=None if self.means_init is None else check_means_init(
-                    self.means_init, self.n_components, X.shape[1]),
-                precisions_init=None if self.precisions_init is None else cov.check_precisions(
-                    self.precisions_init, self.n_components, X.shape[1]),
-            )
+            params = self._initial_params(data, check_random_state(self.random_state), self._user_init(X.shape[1]))
         # One shift for the whole stream, so running and batch statistics add exactly.
         batch = data.reduce(EStep(params, data.dtype, shift=None if running is None else running.shift).stats)
         running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
@@ -460,6 +430,22 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.lower_bound_ = batch.mean_loglik
         self.lower_bounds_ = [*getattr(self, "lower_bounds_", []), batch.mean_loglik] if t else [batch.mean_loglik]
         return self
+
+    def _user_init(self, n_features: int) -> dict:
+        """``weights_init``, ``means_init`` and ``precisions_init``, validated (None stays None)."""
+        cov = get_covariance(self.covariance_type)
+        k = self.n_components
+        return dict(
+            weights_init=None if self.weights_init is None else check_weights_init(self.weights_init, k),
+            means_init=None if self.means_init is None else check_means_init(self.means_init, k, n_features),
+            precisions_init=None if self.precisions_init is None else cov.check_precisions(
+                self.precisions_init, k, n_features),
+        )
+
+    def _initial_params(self, data, rng, user_init: dict) -> MixtureParams:
+        """Starting parameters by ``init_params`` on ``data``, replaced where the user gave them."""
+        return initial_params(data, n_components=self.n_components, covariance_type=self.covariance_type,
+                              init_params=self.init_params, reg_covar=self.reg_covar, rng=rng, **user_init)
 
     # ------------------------------------------------------------ data sources
     def _prepare_source(self, data, reset: bool) -> None:
@@ -475,12 +461,15 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         if hasattr(data, "set_chunk_hint"):
             data.set_chunk_hint(self._chunk_rows(data.n_features, data.dtype), self.n_jobs)
 
+    def _n_components_now(self) -> int:
+        """Components of the fitted model, else of the parameters."""
+        return self.means_.shape[0] if hasattr(self, "means_") else self.n_components
+
     def _chunk_rows(self, n_features: int, dtype) -> int:
         """``chunk_size``, or rows sized for this model's design (see ``data/array.py``)."""
         if self.chunk_size is not None:
             return self.chunk_size
-        n_components = self.means_.shape[0] if hasattr(self, "means_") else self.n_components
-        return chunk_rows_for(self.covariance_type, n_components, n_features, np.dtype(dtype).itemsize)
+        return chunk_rows_for(self.covariance_type, self._n_components_now(), n_features, np.dtype(dtype).itemsize)
 
     def _array_data(self, X, sample_weight):
         """``X`` in memory as a chunked source.
@@ -492,11 +481,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             return ArrayData(X, sample_weight, self._chunk_rows(X.shape[1], X.dtype), n_jobs=self.n_jobs)
         from .data.torch import TorchData
 
-        cov = get_covariance(self.covariance_type)
-        n_features = X.shape[1]
-        n_components = self.means_.shape[0] if hasattr(self, "means_") else self.n_components
-        row_width = cov.n_quadratic(n_features) + n_features + 1 + n_components
-        return TorchData(X, sample_weight, self.chunk_size, row_width, self.device)
+        width = row_width(self.covariance_type, self._n_components_now(), X.shape[1])
+        return TorchData(X, sample_weight, self.chunk_size, width, self.device)
 
     def _validate_X(self, X, reset: bool, ensure_min_samples: int = 1):
         """``X`` checked and left in its library: a float NumPy array or a float tensor."""
@@ -506,12 +492,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                              ensure_min_samples=ensure_min_samples)
 
     def _data(self, X, sample_weight=None):
-        """Fitted parameters and ``X`` as a data source, for predictions."""
+        """Fitted parameters and ``X`` (with its weights) as a data source, for predictions."""
         check_is_fitted(self)
         data = as_source(X, sample_weight)
         if data is None:
             X = self._validate_X(X, reset=False)
-            data = self._array_data(X, None)
+            data = self._array_data(X, check_sample_weight(sample_weight, X))
         else:
             self._prepare_source(data, reset=False)
         return self._params(data.n_features), data
@@ -638,14 +624,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _log_likelihood(self, X, sample_weight) -> tuple[float, float]:
         """Weighted mean log-likelihood of the rows and their total weight ``n``."""
-        if isinstance(X, StreamedSource) or is_dask_collection(X):  # one pass, nothing of size n kept
-            params, data = self._data(X, sample_weight)
-            total, n = data.reduce(partial(_loglik_and_weight, EStep(params, data.dtype)))
-            return float(total / n), float(n)
-        log_density = _xp.to_numpy(self.score_samples(X))
-        weights = check_sample_weight(sample_weight, log_density[:, None])
-        n = float(log_density.shape[0]) if weights is None else float(np.sum(weights, dtype=np.float64))
-        return float(np.average(log_density.astype(np.float64), weights=weights)), n
+        # One pass over any source, nothing of size n kept.
+        params, data = self._data(X, sample_weight)
+        total, n = data.reduce(partial(_loglik_and_weight, EStep(params, data.dtype)))
+        return float(total / n), float(n)
 
     def _n_parameters(self) -> int:
         """Free parameters of the model (covariances + means + weights - 1)."""

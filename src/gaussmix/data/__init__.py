@@ -6,7 +6,7 @@
 * :class:`DaskData`: a Dask array or DataFrame, reduced where its blocks live.
 """
 
-from .array import ArrayData, auto_chunk_rows, chunk_rows_for
+from .array import ArrayData, auto_chunk_rows, chunk_rows_for, row_width
 from .dask_source import DaskData, is_dask_collection
 from .files import from_file
 from .stream import INIT_SAMPLE_ROWS, StreamedSource, from_chunks, open_output
@@ -19,6 +19,7 @@ __all__ = [
     "as_source",
     "auto_chunk_rows",
     "chunk_rows_for",
+    "row_width",
     "from_chunks",
     "from_file",
     "is_dask_collection",

@@ -44,18 +44,28 @@ def auto_chunk_rows(row_width: int, itemsize: int = 8, budget: int = DEFAULT_CHU
     return int(min(MAX_CHUNK_ROWS, max(1, rows)))
 
 
+def row_width(covariance_type: str, n_components: int, n_features: int) -> int:
+    """Values a row occupies in a chunk's temporaries: its design plus its log-probabilities.
+
+    Examples
+    --------
+    >>> row_width("full", 16, 16)  # 136 quadratic features + 16 + 1, and 16 log-probabilities
+    169
+    """
+    from ..covariance import get_covariance
+
+    return get_covariance(covariance_type).n_quadratic(n_features) + n_features + 1 + n_components
+
+
 def chunk_rows_for(covariance_type: str, n_components: int, n_features: int, itemsize: int = 8) -> int:
-    """Automatic rows per chunk for a model: its design's width plus its log-probabilities.
+    """Automatic rows per chunk for a model (see :func:`row_width`).
 
     Examples
     --------
     >>> chunk_rows_for("full", 16, 16)
     4653
     """
-    from ..covariance import get_covariance
-
-    width = get_covariance(covariance_type).n_quadratic(n_features) + n_features + 1 + n_components
-    return auto_chunk_rows(width, itemsize)
+    return auto_chunk_rows(row_width(covariance_type, n_components, n_features), itemsize)
 
 
 class ChunkedRows:

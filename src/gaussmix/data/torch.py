@@ -7,17 +7,15 @@ Imported only when a tensor or ``device=`` is used; PyTorch is an optional extra
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 
 import numpy as np
 
 from .. import _xp
-from .array import DEFAULT_CHUNK_BYTES, auto_chunk_rows
+from .array import DEFAULT_CHUNK_BYTES, ChunkedRows, auto_chunk_rows
 
 #: fewest rows per chunk on a device with little free memory
 MIN_DEVICE_CHUNK_ROWS = 256
 
-T = TypeVar("T")
 
 #: share of a GPU's free memory that one chunk's temporaries may take
 DEVICE_MEMORY_SHARE = 0.25
@@ -61,7 +59,7 @@ def _free_bytes(device) -> int | None:
     return int(free)
 
 
-class TorchData:
+class TorchData(ChunkedRows):
     """Rows for the E-step on a PyTorch device, with the interface of :class:`ArrayData`.
 
     Parameters
@@ -126,7 +124,7 @@ class TorchData:
         self._w_device = None
         if sample_weight is not None:
             self._w_device = torch.from_numpy(np.ascontiguousarray(sample_weight, dtype=self.dtype)).to(self.device)
-        self.n_jobs = 1
+        self.n_jobs = 1  # chunks in order on one thread: the device parallelises each operation
 
     def _bounds(self) -> Iterator[tuple[int, int]]:
         for start in range(0, self.n_samples, self.chunk_rows):
@@ -148,14 +146,6 @@ class TorchData:
         """Yield ``(start, stop, X_chunk, w_chunk or None)`` in order, as tensors on the device."""
         for start, stop in self._bounds():
             yield (start, stop, *self._chunk(start, stop))
-
-    def reduce(self, fn: Callable) -> T:
-        """``fn(X_chunk, w_chunk)`` summed over chunks with ``+``, in row order."""
-        total = None
-        for start, stop in self._bounds():
-            part = fn(*self._chunk(start, stop))
-            total = part if total is None else total + part
-        return total
 
     def map_rows(self, fn: Callable, out):
         """Fill ``out[start:stop] = fn(X[start:stop])`` chunk by chunk and return ``out``.
