@@ -82,6 +82,9 @@ class FullCovariance(CovarianceType):
         return np.array(covariances)
 
     def sample(self, rng, means, covariances, counts):
+        # The covariances were factorised when fitted, so they are positive definite; NumPy's own
+        # check (a reconstruction to 1e-8) would warn about ill-conditioned ones. The draws are the same.
         return np.vstack(
-            [rng.multivariate_normal(mean, cov, int(count)) for mean, cov, count in zip(means, covariances, counts)]
+            [rng.multivariate_normal(mean, cov, int(count), check_valid="ignore")
+             for mean, cov, count in zip(means, covariances, counts)]
         )

@@ -81,4 +81,7 @@ class TiedCovariance(CovarianceType):
         return np.repeat(np.asarray(covariances)[None], n_components, axis=0)
 
     def sample(self, rng, means, covariances, counts):
-        return np.vstack([rng.multivariate_normal(mean, covariances, int(count)) for mean, count in zip(means, counts)])
+        # Positive definite (factorised when fitted): NumPy's 1e-8 reconstruction check would warn
+        # about an ill-conditioned one. The draws are the same.
+        return np.vstack([rng.multivariate_normal(mean, covariances, int(count), check_valid="ignore")
+                          for mean, count in zip(means, counts)])
