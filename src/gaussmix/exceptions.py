@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-__all__ = ["ConvergenceWarning", "CovarianceError", "InvalidParameterError", "NotFittedError"]
+__all__ = ["ConvergenceWarning", "CovarianceError", "InvalidParameterError", "ModelFileError", "NotFittedError"]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -20,4 +20,11 @@ class CovarianceError(ValueError):
 
     The message names the component and says what to try (raise ``reg_covar``, fewer
     components, another covariance type, scale the data).
+    """
+
+
+class ModelFileError(ValueError):
+    """A model file is not a valid gaussmix model: corrupt, truncated, hostile or of a newer format.
+
+    The message names the file and the problem (see ``gaussmix.load``).
     """
