@@ -162,6 +162,18 @@ def test_one_and_two_threads_give_bit_identical_fits_on_arrays(covariance_type):
     assert_bit_identical(one, fit(X3, W3, covariance_type=covariance_type, n_jobs=-1, n_init=2), X3)
 
 
+def test_blas_and_openmp_thread_counts_do_not_change_the_bits():
+    """EM holds BLAS to one thread itself; initialization (k-means, the first M-step) runs under the
+    caller's limits, and gives the same bits under one thread or two."""
+    from threadpoolctl import threadpool_limits
+
+    fits = []
+    for limit in (1, 2):
+        with threadpool_limits(limits=limit):
+            fits.append(fit(X3, W3, n_init=2, n_jobs=limit))
+    assert_bit_identical(fits[0], fits[1], X3)
+
+
 @pytest.mark.parametrize("kind", ["npy", "csv", "parquet", "chunks"])
 def test_one_and_two_threads_give_bit_identical_fits_on_sources(kind, sources):
     fits = [fit(make_source(kind, sources), n_jobs=n_jobs) for n_jobs in (1, 2)]
