@@ -72,6 +72,22 @@ def test_a_corrupt_lzma_member_is_a_model_file_error(tmp_path):
 
 
 @pytest.mark.xfail(strict=True, reason=(
+    "model_io._read_array checks a member's byte size but hands it to np.load without checking the shape its "
+    ".npy header declares: a 100-byte member declaring shape (10**12,) makes NumPy allocate 7.3 TiB "
+    "(MemoryError; a smaller lie, e.g. 10**9, allocates 8 GB) instead of ModelFileError (model_io.py)"))
+def test_a_member_whose_npy_header_declares_a_huge_shape_is_a_model_file_error(tmp_path):
+    gm = GaussianMixture(2, random_state=0).fit(np.random.RandomState(0).normal(size=(50, 3)))
+    with zipfile.ZipFile(gaussmix.save(gm, tmp_path / "m.gmm")) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    parts["weights.npy"] = npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }")
+    with zipfile.ZipFile(tmp_path / "bad.gmm", "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    with pytest.raises(ModelFileError):
+        gaussmix.load(tmp_path / "bad.gmm")
+
+
+@pytest.mark.xfail(strict=True, reason=(
     "CsvSource: a header naming a column twice escapes as pyarrow's KeyError ('Field \"x1\" exists 2 times in "
     "schema') instead of a ValueError naming the file (data/files.py)"))
 def test_a_csv_with_a_duplicate_column_name_is_a_value_error(tmp_path):
@@ -108,9 +124,10 @@ def test_a_parquet_file_with_corrupt_metadata_is_a_value_error(tmp_path):
 
 @pytest.mark.xfail(strict=True, reason=(
     "NpySource catches only ValueError from np.load: an empty file escapes as EOFError, an unterminated "
-    "header as tokenize.TokenError (data/files.py)"))
-@pytest.mark.parametrize("content", [b"", npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3")],
-                         ids=["empty", "unterminated-header"])
+    "header as tokenize.TokenError, a file starting like a zip as zipfile.BadZipFile (data/files.py)"))
+@pytest.mark.parametrize("content", [b"", npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3"),
+                                     b"PK\x03\x04" + b"\0" * 100],
+                         ids=["empty", "unterminated-header", "zip-magic"])
 def test_a_broken_npy_file_is_a_value_error(tmp_path, content):
     (tmp_path / "bad.npy").write_bytes(content)
     with pytest.raises(ValueError, match="bad.npy"):
@@ -125,3 +142,25 @@ def test_a_npy_header_declaring_a_huge_shape_is_a_value_error(tmp_path):
         npy_with_header(f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({2**62}, {2**62}), }}"))
     with pytest.raises(ValueError, match="huge.npy"):
         fit_file(tmp_path / "huge.npy")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "sample weights are cast to the rows' dtype without a range check: float64 weights of 1e300 with float32 "
+    "rows overflow in the cast (a RuntimeWarning, then 'infinite' weights) instead of a clear ValueError "
+    "(data/stream.py check_chunk for sources; _validation.check_sample_weight for arrays)"))
+@pytest.mark.parametrize("where", ["parquet weights column", "in-memory sample_weight"])
+def test_weights_too_large_for_float32_rows_are_a_value_error(tmp_path, where):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 2)).astype(np.float32)
+    if where == "in-memory sample_weight":
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            with pytest.raises(ValueError):
+                GaussianMixture(2, max_iter=3).fit(X, sample_weight=np.full(20, 1e300))
+        return
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"a": X[:, 0], "b": X[:, 1], "w": np.full(20, 1e300)}), tmp_path / "w.parquet")
+    with pytest.raises(ValueError):
+        fit_file(tmp_path / "w.parquet", weights_column="w")
