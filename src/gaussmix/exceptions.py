@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-__all__ = ["ConvergenceWarning", "CovarianceError", "InvalidParameterError", "InvalidRowsError", "NotFittedError"]
+__all__ = ["ConvergenceWarning", "CovarianceError", "InvalidParameterError", "InvalidRowsError", "ModelFileError",
+           "NotFittedError"]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -41,3 +42,10 @@ class InvalidRowsError(ValueError):
         super().__init__(message)
         self.n_invalid = n_invalid
         self.first_row = first_row
+
+
+class ModelFileError(ValueError):
+    """A model file is not a valid gaussmix model: corrupt, truncated, hostile or of a newer format.
+
+    The message names the file and the problem (see ``gaussmix.load``).
+    """
