@@ -8,6 +8,8 @@ one line ``Error: ...`` on stderr, never a traceback.
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import warnings
@@ -407,3 +409,39 @@ def test_help_lists_every_subcommand_and_option():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert run("--version").stdout.startswith(f"gaussmix, version {gaussmix.__version__}")
+
+
+# ------------------------------------------------------------- docs stay true
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(not (ROOT / "README.md").exists(), reason="README.md not next to the tests")
+def test_readme_command_line_tour_runs_as_printed(tmp_path, monkeypatch):
+    from gaussmix.datasets import load_faithful
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Command line", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.*?)```", section, flags=re.S)[0].splitlines()
+    printed = re.findall(r"```text\n(.*?)```", section, flags=re.S)[0]
+    faithful, names = load_faithful()
+    pd.DataFrame(faithful, columns=names).to_csv(tmp_path / "data.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    for line in commands:
+        args = shlex.split(line, comments=True)
+        assert args[0] == "gaussmix"
+        result = run(*args[1:])
+        if args[1] == "fit" and "-o" in args:
+            assert result.stdout == printed
+    assert "Best: 3 components, tied" in run("select", "data.csv", "-k", "3", "--covariance-types", "tied",
+                                             "--tol", "1e-5", "--seed", "0").stdout
+
+
+@pytest.mark.skipif(not (ROOT / "docs" / "cli.md").exists(), reason="docs/ not next to the tests")
+def test_docs_cli_md_has_every_subcommand_and_option():
+    import click
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        section = text.split(f"## `gaussmix {name}`", 1)[1].split("\n## ", 1)[0]
+        options = [o for p in command.params if isinstance(p, click.Option) for o in p.opts if o.startswith("--")]
+        missing = [o for o in options if f"`{o}`" not in section and o not in ("--json", "--quiet")]
+        assert not missing, (name, missing)

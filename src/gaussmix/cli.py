@@ -274,15 +274,18 @@ def _components_option(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _data_options(fn):
+def _data_options(fn=None, *, model: bool = False):
     """--columns, --weights-column, --drop-invalid, --float32 for a command that reads DATA."""
+    if fn is None:
+        return functools.partial(_data_options, model=model)
+    default = ("Default: the model's features when it has names (it was fitted on CSV or Parquet), else every "
+               "column but --weights-column.") if model else "Default: every column but --weights-column."
     fn = click.option("--float32", is_flag=True, help="Process the data in float32 (statistics stay float64).")(fn)
     fn = click.option("--drop-invalid", is_flag=True,
                       help="Skip rows holding NaN, infinity or a missing value (default: refuse them).")(fn)
     fn = click.option("--weights-column", metavar="NAME", help="A column of per-row sample weights.")(fn)
     fn = click.option("--columns", metavar="A,B,...",
-                      help="Feature columns: names (CSV, Parquet) or positions (.npy). Default: all columns "
-                           "(but --weights-column), or the model's features when it has names.")(fn)
+                      help=f"Feature columns: names (CSV, Parquet) or positions from 0 (.npy). {default}")(fn)
     return fn
 
 
@@ -602,7 +605,8 @@ Examples:
 """
 
 
-@main.command("fit", short_help="Fit a mixture to DATA; print a summary, save the model.", epilog=_FIT_EPILOG, context_settings=CONTEXT_SETTINGS)
+@main.command("fit", epilog=_FIT_EPILOG,
+              short_help="Fit a mixture to DATA; print a summary, save the model.")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("-k", "--n-components", type=click.IntRange(min=1), required=True, help="Number of components.")
 @click.option("--covariance-type", type=click.Choice(COVARIANCE_TYPES), default="full", show_default=True)
@@ -621,8 +625,8 @@ Examples:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Save the model here (e.g. model.gmm).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_command
-def fit_command(run, data, n_components, covariance_type, n_init, init_params, max_iter, tol, reg_covar, seed, columns,
-        weights_column, drop_invalid, float32, n_jobs, output, overwrite):
+def fit_command(run, data, n_components, covariance_type, n_init, init_params, max_iter, tol, reg_covar, seed,
+                columns, weights_column, drop_invalid, float32, n_jobs, output, overwrite):
     """Fit a mixture to DATA and print a summary (converged, iterations,
     log-likelihood, BIC/AIC, weights, means); -o saves the model.
 
@@ -673,18 +677,19 @@ Examples:
 """
 
 
-@main.command("predict", short_help="Component labels (or probabilities) of every row of DATA.", epilog=_PREDICT_EPILOG, context_settings=CONTEXT_SETTINGS)
+@main.command("predict", epilog=_PREDICT_EPILOG,
+              short_help="Component labels (or probabilities) of every row of DATA.")
 @click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--proba", is_flag=True, help="Write each component's probability instead of labels.")
-@_data_options
+@_data_options(model=True)
 @click.option("--n-jobs", type=int, default=None, help="Threads (default: all CPUs).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write to this .csv, .npy or .parquet file, chunk by chunk (default: CSV on stdout).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_command
 def predict_command(run, model_file, data, proba, columns, weights_column, drop_invalid, float32, n_jobs, output,
-            overwrite):
+                    overwrite):
     """Most probable component of every row of DATA (or, with --proba, every
     component's probability), written in row order.
 
@@ -740,10 +745,11 @@ Examples:
 """
 
 
-@main.command("score", short_help="Mean log-likelihood, BIC and AIC of DATA; per-row log-density.", epilog=_SCORE_EPILOG, context_settings=CONTEXT_SETTINGS)
+@main.command("score", epilog=_SCORE_EPILOG,
+              short_help="Mean log-likelihood, BIC and AIC of DATA; per-row log-density.")
 @click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
-@_data_options
+@_data_options(model=True)
 @click.option("--n-jobs", type=int, default=None, help="Threads (default: all CPUs).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write each row's log-density (column log_density) to this .csv, .npy or .parquet file.")
@@ -786,7 +792,8 @@ Examples:
 """
 
 
-@main.command("sample", short_help="Draw rows from a model.", epilog=_SAMPLE_EPILOG, context_settings=CONTEXT_SETTINGS)
+@main.command("sample", epilog=_SAMPLE_EPILOG,
+              short_help="Draw rows from a model.")
 @click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
 @click.option("-n", "--n-samples", type=click.IntRange(min=1), required=True, help="Rows to draw.")
 @click.option("--seed", type=int, default=None, help="random_state of the draw.")
@@ -835,7 +842,8 @@ Examples:
 """
 
 
-@main.command("select", short_help="Choose k and the covariance type by BIC/AIC/ICL; save the best.", epilog=_SELECT_EPILOG, context_settings=CONTEXT_SETTINGS)
+@main.command("select", epilog=_SELECT_EPILOG,
+              short_help="Choose k and the covariance type by BIC/AIC/ICL; save the best.")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("-k", "--n-components", "ks", default="1..9", show_default=True, callback=_components_option,
               help="Candidate numbers of components: 3, 2,4,6 or 1..10.")
@@ -856,7 +864,7 @@ Examples:
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_command
 def select_command(run, data, ks, covariance_types, criterion, n_init, init_params, max_iter, tol, reg_covar, seed,
-           columns, weights_column, drop_invalid, float32, n_jobs, output, overwrite):
+                   columns, weights_column, drop_invalid, float32, n_jobs, output, overwrite):
     """Fit every number of components x covariance type on DATA, print the table
     ranked by a criterion and save the best model (-o).
 
@@ -915,7 +923,8 @@ Examples:
 """
 
 
-@main.command("plot", short_help="Draw a model (and rows of DATA) to a figure file.", epilog=_PLOT_EPILOG, context_settings=CONTEXT_SETTINGS)
+@main.command("plot", epilog=_PLOT_EPILOG,
+              short_help="Draw a model (and rows of DATA) to a figure file.")
 @click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
 @click.argument("data", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
@@ -925,11 +934,11 @@ Examples:
 @click.option("--max-points", type=click.IntRange(min=0), default=5000, show_default=True,
               help="Draw at most this many rows of DATA (a uniform sample).")
 @click.option("--dpi", type=click.IntRange(min=10), default=100, show_default=True)
-@_data_options
+@_data_options(model=True)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_command
-def plot_command(run, model_file, data, output, features, max_points, dpi, columns, weights_column, drop_invalid, float32,
-         overwrite):
+def plot_command(run, model_file, data, output, features, max_points, dpi, columns, weights_column, drop_invalid,
+                 float32, overwrite):
     """Draw MODEL (and rows of DATA): with two features the mixture with density
     contours, decision boundaries and covariance ellipses; otherwise a grid of every
     pair of features with exact marginals (at most 8; choose two with --features).
@@ -995,8 +1004,14 @@ def _feature_positions(model, items: list[str]) -> list[int]:
     return positions
 
 
-@main.command("inspect", short_help="Show a model file's header and parameters.", context_settings=CONTEXT_SETTINGS, epilog="\b\nExamples:\n  gaussmix inspect model.gmm\n"
-                                                        "  gaussmix inspect model.gmm --json")
+_INSPECT_EPILOG = """\b
+Examples:
+  gaussmix inspect model.gmm
+  gaussmix inspect model.gmm --json
+"""
+
+
+@main.command("inspect", epilog=_INSPECT_EPILOG, short_help="Show a model file's header and parameters.")
 @click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
 @_command
 def inspect_command(run, model_file):
@@ -1034,8 +1049,14 @@ def _indent(text: str, indent: str) -> str:
     return "\n".join(indent + line for line in text.splitlines())
 
 
-@main.command("demo", short_help="The textbook example end to end, with figures.", context_settings=CONTEXT_SETTINGS,
-              epilog="\b\nExamples:\n  gaussmix demo\n  gaussmix demo -o figures --seed 1")
+_DEMO_EPILOG = """\b
+Examples:
+  gaussmix demo
+  gaussmix demo -o figures --seed 1
+"""
+
+
+@main.command("demo", epilog=_DEMO_EPILOG, short_help="The textbook example end to end, with figures.")
 @click.option("-o", "--output", "directory", type=click.Path(path_type=Path), default=Path("gaussmix-demo"),
               show_default=True, help="Folder for the figures (created if missing).")
 @click.option("--seed", type=int, default=42, show_default=True, help="random_state of the data and the fits.")

@@ -116,7 +116,7 @@ def run(directory: str | PathLike | None = None, *, seed: int = 42, overwrite: b
         directory = Path(directory)
         check_directory(directory, overwrite)
         try:  # fail before the fits when matplotlib is missing
-            import matplotlib  # noqa: F401
+            import matplotlib.figure  # noqa: F401
         except ImportError:
             raise ImportError('The demo\'s figures need matplotlib: pip install "gaussmix[plot]" (or write no '
                               'figures: gaussmix demo --no-figures).') from None
