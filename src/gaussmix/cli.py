@@ -50,6 +50,7 @@ import click
 import numpy as np
 
 from . import __version__
+from ._files import move_into_place, new_temp
 
 __all__ = ["main", "parse_components"]
 
@@ -252,7 +253,7 @@ def parse_components(text: str) -> list[int]:
     values: list[int] = []
     for item in str(text).split(","):
         item = item.strip()
-        match = re.fullmatch(r"(\d+)\s*(?:\.\.|-)\s*(\d+)", item)
+        match = re.fullmatch(r"(\d+)\s*\.\.\s*(\d+)", item)
         if match:
             lo, hi = int(match.group(1)), int(match.group(2))
             if lo > hi:
@@ -355,15 +356,7 @@ def _save_model(model, path, overwrite: bool) -> Path:
     return save(model, Path(path), overwrite=overwrite)
 
 
-def _new_temp(path: Path) -> Path:
-    from ._files import new_temp
-
-    return new_temp(path)
-
-
 def _move_into_place(tmp: Path, path: Path, overwrite: bool) -> None:
-    from ._files import move_into_place
-
     move_into_place(tmp, path, overwrite, hint="pass --overwrite")
 
 
@@ -396,7 +389,7 @@ class _RowWriter:
         self._file = None
         self._array = None
         if self.path is not None:
-            self.tmp = _new_temp(self.path)
+            self.tmp = new_temp(self.path)
         try:
             if self.kind == ".npy":
                 shape = (n_rows,) if vector else (n_rows, len(columns))
@@ -976,7 +969,7 @@ def plot_command(run, model_file, data, output, features, max_points, dpi, colum
         fig.suptitle(title)
         kind = "pairs"
     fig.tight_layout()
-    tmp = _new_temp(output)
+    tmp = new_temp(output)
     try:
         fig.savefig(tmp, format=output.suffix.lstrip(".").lower() or "png", dpi=dpi)
     except BaseException:
