@@ -277,3 +277,10 @@ def test_flipped_bytes_are_refused_or_harmless(tmp_path, model_file, X, fitted):
         except ModelFileError:
             continue
         assert np.isfinite(model.score_samples(X)).all()
+
+
+def test_saved_file_has_the_permissions_of_a_new_file(tmp_path, fitted):
+    reference = tmp_path / "plain"
+    reference.write_bytes(b"")
+    path = gaussmix.save(fitted["full"], tmp_path / "m.gmm")
+    assert (path.stat().st_mode & 0o777) == (reference.stat().st_mode & 0o777)

@@ -9,7 +9,7 @@
 
 from .estimator import GaussianMixture
 from .data import from_chunks, from_file
-from .exceptions import ConvergenceWarning, CovarianceError, InvalidParameterError, ModelFileError
+from .exceptions import ConvergenceWarning, CovarianceError, InvalidParameterError, InvalidRowsError, ModelFileError
 from .model_io import load, save
 from .selection import GaussianMixtureIC, SelectionResult, select
 
@@ -21,6 +21,7 @@ __all__ = [
     "GaussianMixture",
     "GaussianMixtureIC",
     "InvalidParameterError",
+    "InvalidRowsError",
     "ModelFileError",
     "SelectionResult",
     "__version__",

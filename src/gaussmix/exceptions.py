@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-__all__ = ["ConvergenceWarning", "CovarianceError", "InvalidParameterError", "ModelFileError", "NotFittedError"]
+__all__ = ["ConvergenceWarning", "CovarianceError", "InvalidParameterError", "InvalidRowsError", "ModelFileError",
+           "NotFittedError"]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -21,6 +22,26 @@ class CovarianceError(ValueError):
     The message names the component and says what to try (raise ``reg_covar``, fewer
     components, another covariance type, scale the data).
     """
+
+
+class InvalidRowsError(ValueError):
+    """Rows of a data source hold NaN, infinity or a missing value (and the source refuses them).
+
+    Raised by file and chunk sources with ``on_invalid="raise"`` (see
+    :func:`gaussmix.from_file`); ``on_invalid="drop"`` skips such rows instead.
+
+    Attributes
+    ----------
+    n_invalid : int or None
+        How many rows of the source are invalid.
+    first_row : int or None
+        The 0-based position of the first of them in the source.
+    """
+
+    def __init__(self, message: str, *, n_invalid: int | None = None, first_row: int | None = None):
+        super().__init__(message)
+        self.n_invalid = n_invalid
+        self.first_row = first_row
 
 
 class ModelFileError(ValueError):

@@ -35,7 +35,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -44,6 +43,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _xp
+from ._files import move_into_place, new_temp
 from .covariance import get_covariance
 from .exceptions import CovarianceError, ModelFileError
 
@@ -133,11 +133,9 @@ def save(model, path, *, overwrite: bool = False) -> Path:
     header, arrays = _to_parts(model)
     _validate(header, arrays, source="the model to save")  # never write a file load would refuse
 
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
+    tmp = new_temp(path)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "wb") as fh:
             with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr("header.json", json.dumps(header, indent=2, allow_nan=False))
                 for name in _ARRAYS:
@@ -146,28 +144,11 @@ def save(model, path, *, overwrite: bool = False) -> Path:
                     zf.writestr(f"{name}.npy", buffer.getvalue())
             fh.flush()
             os.fsync(fh.fileno())
-        _move_into_place(tmp, path, overwrite)
+        move_into_place(tmp, path, overwrite)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
-
-
-def _move_into_place(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Rename ``tmp`` to ``path``; without ``overwrite`` never replace a file that appeared meanwhile."""
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # atomic and fails if path exists
-    except FileExistsError:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it.") from None
-    except OSError:  # a file system without hard links: check, then rename
-        if path.exists():
-            raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it.") from None
-        os.replace(tmp, path)
-        return
-    tmp.unlink()
 
 
 def _to_parts(model) -> tuple[dict, dict]:
