@@ -20,8 +20,12 @@ if ROOT not in sys.path:
 
 from benchmarks import faults  # noqa: E402
 
-pytest.importorskip("pyarrow")
 N_ROWS = 3000
+
+
+def needs_pyarrow(fmt: str) -> None:
+    if fmt in ("csv", "parquet"):
+        pytest.importorskip("pyarrow")
 
 
 def check(outcome: faults.Outcome) -> None:
@@ -36,6 +40,7 @@ def check(outcome: faults.Outcome) -> None:
 ])
 @pytest.mark.parametrize("mid_pass", [False, True], ids=["between-passes", "mid-pass"])
 def test_a_damaged_source_file_gives_a_clear_error_and_keeps_the_estimator(fmt, action, mid_pass, tmp_path):
+    needs_pyarrow(fmt)
     check(faults.file_case(fmt, action, mid_pass, N_ROWS, tmp_path))
 
 
@@ -43,6 +48,7 @@ def test_a_damaged_source_file_gives_a_clear_error_and_keeps_the_estimator(fmt, 
     "ParquetSource lets pyarrow's ArrowInvalid ('Parquet magic bytes not found in footer...') through "
     "without the file's name (data/files.py)"))
 def test_a_truncated_parquet_file_is_named_in_the_error(tmp_path):
+    needs_pyarrow("parquet")
     check(faults.file_case("parquet", "truncated to half", False, N_ROWS, tmp_path))
 
 

@@ -130,6 +130,8 @@ def run(call):
     """``(result, exception, warnings)`` of ``call()``; every warning is recorded."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # Garbage collection may finalise other tests' leaked file handles at any time here.
+        warnings.simplefilter("ignore", ResourceWarning)
         try:
             result, error = call(), None
         except Exception as exc:  # judged by the caller: only clear ValueErrors are allowed
