@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-__all__ = ["ConvergenceWarning", "CovarianceError", "InvalidParameterError", "NotFittedError"]
+__all__ = [
+    "ConvergenceWarning",
+    "CovarianceError",
+    "EmptyComponentWarning",
+    "InvalidParameterError",
+    "NotFittedError",
+]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -20,4 +26,24 @@ class CovarianceError(ValueError):
 
     The message names the component and says what to try (raise ``reg_covar``, fewer
     components, another covariance type, scale the data).
+    """
+
+
+class EmptyComponentWarning(UserWarning):
+    """A component lost all its mass during EM and was re-seeded.
+
+    Its total responsibility fell below the M-step's floor (see
+    :func:`gaussmix.core.nk_floor`): no row belongs to it any more.  Instead of leaving
+    it as a point of zero weight, the M-step splits the heaviest component in two along
+    its principal axis and gives one half to the empty component (see
+    :func:`gaussmix.core.mstep_reseeding`).  The message names the component(s) and the
+    iteration.  It usually means that ``n_components`` is larger than the data support
+    (e.g. fewer distinct points than components).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from gaussmix.exceptions import EmptyComponentWarning
+    >>> issubclass(EmptyComponentWarning, UserWarning)
+    True
     """

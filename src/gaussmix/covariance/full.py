@@ -76,7 +76,15 @@ class FullCovariance(CovarianceType):
         cross = s1[:, :, None] * m[:, None, :]
         scatter = s2 - cross - np.swapaxes(cross, 1, 2) + nk[:, None, None] * (m[:, :, None] * m[:, None, :])
         covariances = _linalg.symmetrize(scatter / nk_reg[:, None, None])
-        return _linalg.add_to_diagonal(covariances, reg_covar)
+        # Rounding (float32 chunks, a component collapsed far from the shift) can leave a
+        # scatter slightly indefinite: repaired before it can make a variance negative.
+        return _linalg.repair_rounding(_linalg.add_to_diagonal(covariances, reg_covar), reg_covar)
+
+    def split(self, covariances, k, j, reg_covar, n_features):
+        offset, half = _linalg.split_along(covariances[k], reg_covar)
+        covariances = np.array(covariances)
+        covariances[k] = covariances[j] = half
+        return offset, covariances
 
     def dense(self, covariances, n_components, n_features):
         return np.array(covariances)
