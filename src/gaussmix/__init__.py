@@ -9,7 +9,7 @@
 
 from .estimator import GaussianMixture
 from .data import from_chunks, from_file
-from .exceptions import ConvergenceWarning, CovarianceError, InvalidParameterError
+from .exceptions import ConvergenceWarning, CovarianceError, EmptyComponentWarning, InvalidParameterError
 from .selection import GaussianMixtureIC, SelectionResult, select
 
 __version__ = "0.1.0"
@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConvergenceWarning",
     "CovarianceError",
+    "EmptyComponentWarning",
     "GaussianMixture",
     "GaussianMixtureIC",
     "InvalidParameterError",

@@ -101,7 +101,9 @@ def check_sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
         raise ValueError(f"sample_weight must be non-negative; {int(np.count_nonzero(w < 0))} value(s) are negative.")
     if not np.any(w > 0):
         raise ValueError("sample_weight sums to zero: at least one row needs a positive weight.")
-    if not np.isfinite(np.sum(w, dtype=np.float64)):
+    with np.errstate(over="ignore"):
+        total = np.sum(w, dtype=np.float64)
+    if not np.isfinite(total):
         raise ValueError(
             "sample_weight sums to infinity: the weights are too large for the arithmetic. Scale them down "
             "(dividing every weight by the same constant leaves the fitted parameters unchanged)."
@@ -229,8 +231,9 @@ def _refuse_strings(X: np.ndarray, column: str | None = None) -> None:
                 float(value)
             except ValueError:
                 at = f"row {i}" if column is not None else f"row {i}, column {j}"
+                text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
                 raise ValueError(
-                    f"{where} contains strings, e.g. {str(value)!r} at {at}; Gaussian mixtures need numbers: "
+                    f"{where} contains strings, e.g. {text!r} at {at}; Gaussian mixtures need numbers: "
                     "drop the non-numeric columns or encode them as numbers (e.g. with "
                     "sklearn.preprocessing.OneHotEncoder)."
                 ) from None
@@ -322,11 +325,12 @@ def _scale_message(what: str, largest: float, limit: float, dtype) -> str:
     )
 
 
-def check_values(X, owner: str = "GaussianMixture", what: str = "X") -> None:
+def check_values(X, owner: str = "GaussianMixture", what: str = "X", n_samples: int | None = None) -> None:
     """``ValueError`` for NaN/infinity (number of rows, first row) or values too large (see :func:`value_limit`).
 
-    ``X`` is a 2-D float NumPy array or tensor.  Finite data cost two reductions (min
-    and max), no temporary array.
+    ``X`` is a 2-D float NumPy array or tensor; ``n_samples`` the number of rows that
+    will be summed (default ``X``'s: more when ``X`` is a sample of a larger source).
+    Finite data cost two reductions (min and max), no temporary array.
 
     Examples
     --------
@@ -351,8 +355,8 @@ def check_values(X, owner: str = "GaussianMixture", what: str = "X") -> None:
             raise ValueError(_nonfinite_message(owner, what, int(np.count_nonzero(bad)), int(np.argmax(bad)),
                                                 bool(np.isnan(X).any()), bool(np.isinf(X).any())))
         largest = float(max(-low, high))
-    n_samples, n_features = X.shape
-    limit = value_limit(_xp.numpy_dtype(X), n_samples, n_features)
+    n_features = X.shape[1]
+    limit = value_limit(_xp.numpy_dtype(X), X.shape[0] if n_samples is None else n_samples, n_features)
     if largest > limit:
         raise ValueError(_scale_message(what, largest, limit, _xp.numpy_dtype(X)))
 

@@ -19,6 +19,7 @@ from ._validation import (
     check_means_init,
     check_rows,
     check_sample_weight,
+    check_values,
     check_weights_init,
 )
 from .core import EStep, MixtureParams, initial_params, mstep_reseeding, nk_floor, run_em
@@ -310,6 +311,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             # Initialization runs on a bounded sample (the whole source when it is small).
             given = not any(p is None for p in (self.weights_init, self.means_init, self.precisions_init))
             init_data = data.init_sample(rng) if do_init and not given else data
+            if isinstance(init_data, ArrayData):  # values too large to square: the rows seen so far say so
+                check_values(init_data.X, type(self).__name__, "X", n_samples=data.n_samples)
             weights = init_data.sample_weight if isinstance(init_data, ArrayData) else None
             n_support = data.n_samples if weights is None else int(np.count_nonzero(weights))
         n_features = data.n_features

@@ -65,6 +65,20 @@ def symmetrize(matrices: np.ndarray) -> np.ndarray:
     return 0.5 * (matrices + np.swapaxes(matrices, -1, -2))
 
 
+def clip_diagonal_at_zero(matrices: np.ndarray) -> np.ndarray:
+    """Raise negative diagonal entries of every matrix of a stack to zero, in place.
+
+    A scatter's diagonal holds sums of squares, never negative in exact arithmetic;
+    rounding (float32 chunks, or a component collapsed far from the shift, whose scatter
+    is the difference of two nearly equal numbers) can leave it slightly below zero.
+    Adding a non-negative diagonal never makes a matrix less positive definite.
+    """
+    d = matrices.shape[-1]
+    idx = np.arange(d)
+    matrices[..., idx, idx] = np.maximum(matrices[..., idx, idx], 0.0)
+    return matrices
+
+
 def add_to_diagonal(matrices: np.ndarray, value: float) -> np.ndarray:
     """Add ``value`` to the diagonal of every matrix of a stack, in place."""
     d = matrices.shape[-1]
