@@ -169,10 +169,26 @@ def reseed_empty(
     mixture's overall moments do not jump; EM then moves the halves apart where the
     data allow.  Deterministic: no random numbers, no data.
 
+    Parameters
+    ----------
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}
+    weights : ndarray of shape (n_components,)
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray, shaped by the covariance type (not yet factorised)
+    empty : tuple of int, the components to re-seed
+    reg_covar : float, the regularization already in ``covariances``
+
     Returns
     -------
     weights, means, covariances : new arrays
     donors : tuple of int, the component split for each empty one
+
+    Examples
+    --------
+    >>> w, m, c, donors = reseed_empty("spherical", np.array([1.0, 0.0]), np.array([[0.0, 0.0], [9.0, 9.0]]),
+    ...                                np.array([2.0, 1e-6]), (1,), 0.0)
+    >>> donors, w.tolist(), m.round(3).tolist(), c.round(3).tolist()
+    ((0,), [0.5, 0.5], [[-0.798, -0.798], [0.798, 0.798]], [1.363, 1.363])
     """
     cov = get_covariance(covariance_type)
     weights, means = np.array(weights, dtype=np.float64), np.array(means, dtype=np.float64)
