@@ -19,7 +19,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
-from gaussmix import GaussianMixture, GaussianMixtureIC, InvalidParameterError, from_chunks, select
+from gaussmix import GaussianMixture, GaussianMixtureIC, InvalidParameterError, InvalidRowsError, from_chunks, select
 from gaussmix.core import SufficientStats, mstep
 from gaussmix.covariance import get_covariance
 from gaussmix.exceptions import CovarianceError
@@ -84,12 +84,12 @@ def frame(**columns):
 
 FIT_CASES = [
     # non-finite values: the number of offending rows and the first
-    Case("nan", ValueError, "contains NaN in 2 rows (the first is row 3)", (with_values([3, 7], np.nan),)),
-    Case("+inf", ValueError, "contains infinity in 1 row (the first is row 5)", (with_values([5], np.inf),)),
-    Case("-inf", ValueError, "contains infinity in 1 row (the first is row 0)", (with_values([0], -np.inf),)),
-    Case("nan-and-inf", ValueError, "contains NaN and infinity in 2 rows (the first is row 1)",
+    Case("nan", InvalidRowsError, "contains NaN in 2 rows (the first is row 3)", (with_values([3, 7], np.nan),)),
+    Case("+inf", InvalidRowsError, "contains infinity in 1 row (the first is row 5)", (with_values([5], np.inf),)),
+    Case("-inf", InvalidRowsError, "contains infinity in 1 row (the first is row 0)", (with_values([0], -np.inf),)),
+    Case("nan-and-inf", InvalidRowsError, "contains NaN and infinity in 2 rows (the first is row 1)",
          (with_values([9], np.inf, with_values([1], np.nan)),)),
-    Case("nan-float32", ValueError, "contains NaN in 1 row (the first is row 39)",
+    Case("nan-float32", InvalidRowsError, "contains NaN in 1 row (the first is row 39)",
          (with_values([39], np.nan).astype(np.float32),)),
     # shapes
     Case("empty", ValueError, "Found array with 0 sample(s)", (np.empty((0, 2)),)),
@@ -115,7 +115,7 @@ FIT_CASES = [
          (np.array([[1.0, 2.0], [3.0, "b"], [4.0, 5.0]], dtype=object),)),
     Case("object-dict", TypeError, "non-numeric value {'foo': 'bar'} at row 0, column 0 (float() argument must "
          "be a string or a real number", (np.array([[{"foo": "bar"}, 1.0], [2.0, 3.0], [4, 5]], dtype=object),)),
-    Case("object-None", ValueError, "contains NaN in 1 row (the first is row 2)",  # NumPy reads None as NaN
+    Case("object-None", InvalidRowsError, "contains NaN in 1 row (the first is row 2)",  # NumPy reads None as NaN
          (np.array([[1.0, 2.0], [3.0, 4.0], [5.0, None]], dtype=object),)),
     Case("object-pd.NA", ValueError, "missing value (<NA>) at row 1, column 0",
          (np.array([[1.0, 2.0], [pd.NA, 4.0], [5.0, 6.0]], dtype=object),)),
@@ -140,7 +140,7 @@ FIT_CASES = [
     Case("frame-datetime", TypeError, "Column 'when' of X has non-numeric dtype datetime64",
          (frame(when=pd.date_range("2020-01-01", periods=40)),)),
     Case("frame-complex", ValueError, "Complex data not supported: column 'z'", (frame(z=X[:, 1] + 1j),)),
-    Case("frame-nan", ValueError, "contains NaN in 1 row (the first is row 6)",
+    Case("frame-nan", InvalidRowsError, "contains NaN in 1 row (the first is row 6)",
          (frame(b=with_values([6], np.nan)[:, 1]),)),
     # initial parameters
     Case("weights_init-sum", ValueError, "'weights_init' must sum to one, but sum(weights_init) = 0.60000000",
@@ -197,9 +197,9 @@ FIT_CASES = [
     Case("float32-1e30", ValueError, "sums of their squares overflow float32", ((X * 1e30).astype(np.float32),)),
     Case("1e200-weights", ValueError, "Rescale the data", (X * 1e200,), fit_kwargs=dict(sample_weight=W)),
     # tensors, where their path differs
-    Case("torch-nan", ValueError, "contains NaN in 2 rows (the first is row 3)",
+    Case("torch-nan", InvalidRowsError, "contains NaN in 2 rows (the first is row 3)",
          (torch.from_numpy(with_values([3, 7], np.nan)),)),
-    Case("torch-inf-float32", ValueError, "contains infinity in 1 row (the first is row 5)",
+    Case("torch-inf-float32", InvalidRowsError, "contains infinity in 1 row (the first is row 5)",
          (torch.from_numpy(with_values([5], -np.inf)).float(),)),
     Case("torch-1e200", ValueError, "Rescale the data", (torch.from_numpy(X * 1e200),)),
     Case("torch-1-D", ValueError, "got a 1D tensor of shape (40,)", (torch.from_numpy(X[:, 0]),)),
@@ -244,7 +244,7 @@ OTHER_CASES = [
     Case("features-partial_fit", ValueError, "X has 3 features, but GaussianMixture is expecting 2",
          action=lambda: GaussianMixture(2, random_state=0).partial_fit(X).partial_fit(np.zeros((4, 3)))),
     # bad values at prediction time
-    Case("predict-nan", ValueError, "contains NaN in 1 row (the first is row 2)",
+    Case("predict-nan", InvalidRowsError, "contains NaN in 1 row (the first is row 2)",
          action=lambda: fitted().predict(with_values([2], np.nan)[:5])),
     Case("score_samples-1e200", ValueError, "Rescale the data", action=lambda: fitted().score_samples(X * 1e200)),
     Case("predict_proba-sparse", TypeError, "Densify it with X.toarray()",
@@ -260,12 +260,12 @@ OTHER_CASES = [
       for m in ("predict", "predict_proba", "score_samples", "score", "bic", "aic")],
     Case("unfitted-IC-sample", NotFittedError, "not fitted yet", action=lambda: GaussianMixtureIC().sample(3)),
     # partial_fit
-    Case("partial_fit-nan", ValueError, "contains NaN in 1 row (the first is row 0)",
+    Case("partial_fit-nan", InvalidRowsError, "contains NaN in 1 row (the first is row 0)",
          action=lambda: GaussianMixture(2).partial_fit(with_values([0], np.nan))),
     Case("partial_fit-first-batch-too-small", ValueError, "needs at least n_components = 3 rows",
          action=lambda: GaussianMixture(3).partial_fit(X[:2])),
     # model selection shares the validation
-    Case("select-nan", ValueError, "contains NaN in 2 rows (the first is row 3)",
+    Case("select-nan", InvalidRowsError, "contains NaN in 2 rows (the first is row 3)",
          action=lambda: select(with_values([3, 7], np.nan), [1, 2])),
     Case("select-sparse", TypeError, "Densify it with X.toarray()", action=lambda: select(sp.csr_matrix(X), [1, 2])),
     Case("select-1e200", ValueError, "Rescale the data", action=lambda: select(X * 1e200, [1, 2])),
@@ -273,7 +273,7 @@ OTHER_CASES = [
     Case("select-fewer-rows", ValueError, "n_components = 5, n_samples = 4", action=lambda: select(X[:4], [1, 5])),
     Case("select-weights-zero", ValueError, "sample_weight sums to zero",
          action=lambda: select(X, [1, 2], sample_weight=0 * W)),
-    Case("IC-nan", ValueError, "GaussianMixtureIC cannot model missing or infinite values",
+    Case("IC-nan", InvalidRowsError, "GaussianMixtureIC cannot model missing or infinite values",
          action=lambda: GaussianMixtureIC(n_components=[1, 2]).fit(with_values([1], np.nan))),
     Case("IC-3-D", ValueError, "got a 3-D array", action=lambda: GaussianMixtureIC().fit(np.zeros((4, 5, 2)))),
     Case("IC-predict-features", ValueError, "X has 3 features, but GaussianMixtureIC is expecting 2",
@@ -309,6 +309,18 @@ def _fit_ignoring_overflow_warnings(gm, *args, **kwargs):
 def test_bad_input_raises_a_clear_error(case):
     with pytest.raises(case.exc, match=re.escape(case.fragment)):
         case.run()
+
+
+@pytest.mark.parametrize("X_bad", [with_values([4, 11, 12], np.nan), torch.from_numpy(with_values([4, 11, 12], np.inf))],
+                         ids=["numpy", "torch"])
+def test_invalid_rows_are_counted_like_a_sources(X_bad):
+    """The same exception, with the same attributes, as file and chunk sources raise."""
+    with pytest.raises(InvalidRowsError) as info:
+        GaussianMixture(2).fit(X_bad)
+    assert (info.value.n_invalid, info.value.first_row) == (3, 4)
+    with pytest.raises(InvalidRowsError) as info:
+        GaussianMixture(2).fit(from_chunks(lambda: iter([np.asarray(X_bad)])))
+    assert (info.value.n_invalid, info.value.first_row) == (3, 4)
 
 
 def _state(estimator) -> dict:

@@ -303,3 +303,88 @@ def test_reservoir_grows_for_sources_of_unknown_length():
     rows = np.array([index[tuple(r)] for r in part.X])
     assert part.X.shape == (2500, 2) and len(set(rows)) == 2500
     np.testing.assert_array_equal(part.sample_weight, w[rows])  # rows keep their weights
+
+
+# ------------------------------------------------------------- invalid rows, dtype
+def test_invalid_rows_are_counted_or_dropped(tmp_path):
+    from gaussmix import InvalidRowsError
+
+    bad = X3.copy()
+    bad[[7, 123, 124, 300], [0, 1, 2, 0]] = [np.nan, np.inf, -np.inf, np.nan]
+    valid = np.isfinite(bad).all(axis=1)
+    np.save(tmp_path / "bad.npy", bad)
+    pd.DataFrame(bad, columns=["a", "b", "c"]).assign(w=W3).to_csv(tmp_path / "bad.csv", index=False,
+                                                                    float_format="%.17g")
+    for source in (from_file(tmp_path / "bad.npy", chunk_rows=50),
+                   from_file(tmp_path / "bad.csv", weights_column="w"),
+                   from_chunks(lambda: (bad[i:i + 60] for i in range(0, len(bad), 60)))):
+        with pytest.raises(InvalidRowsError, match=r"at row 7 \(4 rows .* in all") as info:
+            GaussianMixture(2).fit(source)
+        assert (info.value.n_invalid, info.value.first_row) == (4, 7)
+    # A row whose weight is missing is invalid too; a negative weight is an error in both modes.
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "w": [1.0, None, 1.0, -1.0]})
+    frame.to_parquet(tmp_path / "w.parquet")
+    with pytest.raises(InvalidRowsError, match="at row 1"):
+        list(from_file(tmp_path / "w.parquet", weights_column="w").chunks())
+    with pytest.raises(ValueError, match="negative at row 3"):
+        from_file(tmp_path / "w.parquet", weights_column="w", on_invalid="drop").n_samples
+
+    # Dropped: the same fit as the valid rows in memory, on every pass, with weights.
+    for source, weights in ((from_file(tmp_path / "bad.npy", chunk_rows=50, on_invalid="drop"), None),
+                            (from_file(tmp_path / "bad.csv", weights_column="w", on_invalid="drop"), W3[valid]),
+                            (from_chunks(lambda: (bad[i:i + 60] for i in range(0, len(bad), 60)),
+                                         on_invalid="drop"), None)):
+        assert source.n_samples == valid.sum() and source.n_invalid == 4
+        assert_same_fit(fitted(source), fitted_weighted(bad[valid], weights))
+        gm = fitted(source)
+        np.testing.assert_array_equal(gm.predict(source), gm.predict(bad[valid]))
+    every = from_chunks(lambda: iter([np.full((5, 2), np.nan)]), on_invalid="drop")
+    with pytest.raises(InvalidRowsError, match="no valid rows: all 5"):
+        every.n_samples
+    with pytest.raises(ValueError, match="on_invalid"):
+        from_file(tmp_path / "bad.npy", on_invalid="skip")
+
+
+def fitted_weighted(X, weights):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return GaussianMixture(3, random_state=0, tol=0.0, max_iter=15).fit(X, sample_weight=weights)
+
+
+def test_dtype_option(files):
+    source = from_file(files["csv"], columns=["a", "b"], dtype="float32")
+    assert source.dtype == np.float32
+    assert next(source.chunks())[2].dtype == np.float32
+    gm = fitted(source)
+    assert_same_fit(gm, fitted(X3[:, :2].astype(np.float32)), rtol=1e-6)
+    with pytest.raises(ValueError, match="dtype"):
+        from_file(files["npy"], dtype="int8")
+
+
+def test_progress_hook_sees_every_pass(files):
+    seen = []
+    source = from_file(files["npy"], chunk_rows=100)
+    source.progress = lambda rows, index: seen.append((index, rows))
+    gm = fitted(source, max_iter=3)
+    starts = [rows for _, rows in seen if rows == 0]
+    assert len(starts) == 1 + gm.n_iter_  # the initialization sample, then one pass per EM iteration
+    assert all(rows <= len(X3) for _, rows in seen) and (len(starts) - 1, len(X3)) in seen
+
+
+def test_select_on_a_file_source_equals_in_memory(files, monkeypatch):
+    from gaussmix import select
+    from gaussmix.data import StreamedSource
+
+    kw = dict(n_components=[1, 3], covariance_types=("full", "diag"), n_init=2, random_state=0)
+    on_file, in_memory = select(from_file(files["npy"], chunk_rows=64), **kw), select(X3, **kw)
+    for a, b in zip(on_file.candidates, in_memory.candidates):
+        assert a.key == b.key
+        np.testing.assert_allclose(a.bic, b.bic, rtol=1e-10)
+    # A source larger than the initialization sample: every candidate is the model its own
+    # GaussianMixture fit on the source gives (the sample drawn with the candidate's seed).
+    sample = StreamedSource.init_sample
+    monkeypatch.setattr(StreamedSource, "init_sample", lambda self, rng, size=100: sample(self, rng, size))
+    result = select(from_file(files["npy"], chunk_rows=64), **kw)
+    for k, t in result.ranking:
+        gm = GaussianMixture(k, covariance_type=t, n_init=2, random_state=0)
+        assert_same_fit(result.model(k, t), gm.fit(from_file(files["npy"], chunk_rows=64)))

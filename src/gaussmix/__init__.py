@@ -9,7 +9,15 @@
 
 from .estimator import GaussianMixture
 from .data import from_chunks, from_file
-from .exceptions import ConvergenceWarning, CovarianceError, EmptyComponentWarning, InvalidParameterError
+from .exceptions import (
+    ConvergenceWarning,
+    CovarianceError,
+    EmptyComponentWarning,
+    InvalidParameterError,
+    InvalidRowsError,
+    ModelFileError,
+)
+from .model_io import load, save
 from .selection import GaussianMixtureIC, SelectionResult, select
 
 __version__ = "0.1.0"
@@ -21,9 +29,13 @@ __all__ = [
     "GaussianMixture",
     "GaussianMixtureIC",
     "InvalidParameterError",
+    "InvalidRowsError",
+    "ModelFileError",
     "SelectionResult",
     "__version__",
     "select",
     "from_chunks",
     "from_file",
+    "load",
+    "save",
 ]

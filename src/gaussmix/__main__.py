@@ -1,3 +1,5 @@
-from .demo import main
+"""``python -m gaussmix``: the ``gaussmix`` command (see :mod:`gaussmix.cli`)."""
 
-raise SystemExit(main())
+from .cli import main
+
+main(prog_name="gaussmix")

@@ -12,7 +12,7 @@ from sklearn.utils.validation import validate_data
 from . import _xp
 from .covariance import COVARIANCE_TYPES
 from .covariance._common import check_shape, to_float_array
-from .exceptions import InvalidParameterError
+from .exceptions import InvalidParameterError, InvalidRowsError
 
 
 def _fail(owner: str, name: str, expected: str, value) -> None:
@@ -148,7 +148,8 @@ def check_rows(est, X, *, reset: bool, ensure_min_samples: int = 1):
     * dates and objects that are not numbers (e.g. dicts): ``TypeError``, naming them;
     * missing values (``None``, ``pd.NA``) in object arrays: ``ValueError``;
     * complex numbers: ``ValueError`` ("Complex data not supported");
-    * NaN and infinity: ``ValueError`` with the number of offending rows and the first;
+    * NaN and infinity: :class:`~gaussmix.exceptions.InvalidRowsError` (a ``ValueError``)
+      with the number of offending rows and the first (also as attributes);
     * values so large that sums of their squares overflow the dtype: ``ValueError``
       asking to rescale (see :func:`check_values`).
 
@@ -163,7 +164,7 @@ def check_rows(est, X, *, reset: bool, ensure_min_samples: int = 1):
     >>> check_rows(GaussianMixture(), [[1.0, float("nan")], [3.0, 4.0]], reset=True)
     Traceback (most recent call last):
     ...
-    ValueError: Input X contains NaN in 1 row (the first is row 0). GaussianMixture cannot model missing or infinite values: drop those rows or impute them (e.g. with sklearn.impute.SimpleImputer).
+    gaussmix.exceptions.InvalidRowsError: Input X contains NaN in 1 row (the first is row 0). GaussianMixture cannot model missing or infinite values: drop those rows or impute them (e.g. with sklearn.impute.SimpleImputer).
     """
     owner = type(est).__name__
     if _xp.is_torch(X):
@@ -308,13 +309,14 @@ def value_limit(dtype, n_samples: int, n_features: int) -> float:
     return math.sqrt(float(np.finfo(np.dtype(dtype)).max) / (4.0 * max(1, n_samples) * max(1, n_features)))
 
 
-def _nonfinite_message(owner: str, what: str, n_rows: int, first: int, has_nan: bool, has_inf: bool) -> str:
+def _nonfinite_error(owner: str, what: str, n_rows: int, first: int, has_nan: bool,
+                     has_inf: bool) -> InvalidRowsError:
     kinds = "NaN and infinity" if has_nan and has_inf else ("NaN" if has_nan else "infinity")
     rows = "1 row" if n_rows == 1 else f"{n_rows} rows"
-    return (
+    return InvalidRowsError(
         f"Input {what} contains {kinds} in {rows} (the first is row {first}). {owner} cannot model missing "
-        "or infinite values: drop those rows or impute them (e.g. with sklearn.impute.SimpleImputer)."
-    )
+        "or infinite values: drop those rows or impute them (e.g. with sklearn.impute.SimpleImputer).",
+        n_invalid=n_rows, first_row=first)
 
 
 def _scale_message(what: str, largest: float, limit: float, dtype) -> str:
@@ -326,7 +328,10 @@ def _scale_message(what: str, largest: float, limit: float, dtype) -> str:
 
 
 def check_values(X, owner: str = "GaussianMixture", what: str = "X", n_samples: int | None = None) -> None:
-    """``ValueError`` for NaN/infinity (number of rows, first row) or values too large (see :func:`value_limit`).
+    """``InvalidRowsError`` for NaN/infinity (number of rows, first row), ``ValueError`` for values too large.
+
+    (See :func:`value_limit`; ``InvalidRowsError`` is a ``ValueError`` with ``n_invalid``
+    and ``first_row``.)
 
     ``X`` is a 2-D float NumPy array or tensor; ``n_samples`` the number of rows that
     will be summed (default ``X``'s: more when ``X`` is a sample of a larger source).
@@ -345,15 +350,15 @@ def check_values(X, owner: str = "GaussianMixture", what: str = "X", n_samples: 
         finite_rows = torch.isfinite(X).all(dim=1)
         if not bool(finite_rows.all()):
             bad = ~finite_rows
-            raise ValueError(_nonfinite_message(owner, what, int(bad.sum()), int(torch.nonzero(bad)[0, 0]),
-                                                bool(torch.isnan(X).any()), bool(torch.isinf(X).any())))
+            raise _nonfinite_error(owner, what, int(bad.sum()), int(torch.nonzero(bad)[0, 0]),
+                                   bool(torch.isnan(X).any()), bool(torch.isinf(X).any()))
         largest = float(X.abs().max())
     else:
         low, high = np.min(X), np.max(X)
         if not (np.isfinite(low) and np.isfinite(high)):
             bad = ~np.isfinite(X).all(axis=1)
-            raise ValueError(_nonfinite_message(owner, what, int(np.count_nonzero(bad)), int(np.argmax(bad)),
-                                                bool(np.isnan(X).any()), bool(np.isinf(X).any())))
+            raise _nonfinite_error(owner, what, int(np.count_nonzero(bad)), int(np.argmax(bad)),
+                                   bool(np.isnan(X).any()), bool(np.isinf(X).any()))
         largest = float(max(-low, high))
     n_features = X.shape[1]
     limit = value_limit(_xp.numpy_dtype(X), X.shape[0] if n_samples is None else n_samples, n_features)

@@ -9,6 +9,8 @@ __all__ = [
     "CovarianceError",
     "EmptyComponentWarning",
     "InvalidParameterError",
+    "InvalidRowsError",
+    "ModelFileError",
     "NotFittedError",
 ]
 
@@ -26,6 +28,34 @@ class CovarianceError(ValueError):
 
     The message names the component and says what to try (raise ``reg_covar``, fewer
     components, another covariance type, scale the data).
+    """
+
+
+class InvalidRowsError(ValueError):
+    """Rows hold NaN, infinity or a missing value (and the source refuses them).
+
+    Raised for arrays, DataFrames and tensors given to any method (the message counts the
+    rows and names the first), and by file and chunk sources with ``on_invalid="raise"``
+    (see :func:`gaussmix.from_file`); ``on_invalid="drop"`` skips such rows instead.
+
+    Attributes
+    ----------
+    n_invalid : int or None
+        How many rows of the source are invalid.
+    first_row : int or None
+        The 0-based position of the first of them in the source.
+    """
+
+    def __init__(self, message: str, *, n_invalid: int | None = None, first_row: int | None = None):
+        super().__init__(message)
+        self.n_invalid = n_invalid
+        self.first_row = first_row
+
+
+class ModelFileError(ValueError):
+    """A model file is not a valid gaussmix model: corrupt, truncated, hostile or of a newer format.
+
+    The message names the file and the problem (see ``gaussmix.load``).
     """
 
 

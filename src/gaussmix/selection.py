@@ -411,13 +411,29 @@ def select(
     max_iter = fit_params.get("max_iter", 100)
     init_params = fit_params.get("init_params", "kmeans")
 
+    init_data, after_sample = data, None
+    if hasattr(data, "init_sample"):
+        # A file, chunk or Dask source initializes on a bounded in-memory sample, as
+        # GaussianMixture.fit does.  It is drawn once; with an int random_state every
+        # candidate's generator continues from where that draw left it, as in its own fit.
+        if hasattr(data, "set_chunk_hint"):
+            data.set_chunk_hint(fit_params.get("chunk_size") or min(
+                chunk_rows_for(t, max(ks), data.n_features, np.dtype(data.dtype).itemsize) for t in types),
+                fit_params.get("n_jobs"))
+        sampler = _candidate_rng(random_state)
+        init_data = data.init_sample(sampler)
+        if isinstance(random_state, numbers.Integral):
+            after_sample = sampler.get_state()
+
     grid = [(k, t) for t in types for k in ks]
     starts, owners = [], []
     for gi, (k, t) in enumerate(grid):
         rng = _candidate_rng(random_state)
+        if after_sample is not None:
+            rng.set_state(after_sample)
         for _ in range(n_init):
             try:
-                start = initial_params(data, n_components=k, covariance_type=t, init_params=init_params,
+                start = initial_params(init_data, n_components=k, covariance_type=t, init_params=init_params,
                                        reg_covar=reg_covar, rng=rng)
             except (ValueError, np.linalg.LinAlgError) as exc:  # e.g. CovarianceError: recorded, ranks last
                 start = exc

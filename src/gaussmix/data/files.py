@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .stream import StreamedSource
+from .stream import StreamedSource, check_on_invalid
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
@@ -28,13 +28,14 @@ def _pyarrow():
         import pyarrow.parquet  # noqa: F401
     except ImportError as exc:
         raise ImportError(
-            "Reading Parquet or CSV files needs pyarrow: pip install 'gaussmix[io]'"
+            'Reading Parquet or CSV files needs pyarrow: pip install "gaussmix[io]"'
         ) from exc
     return pyarrow
 
 
 def from_file(path: str | PathLike, *, columns: Sequence[str | int] | None = None, chunk_rows: int | None = None,
-              weights_column: str | int | None = None) -> StreamedSource:
+              weights_column: str | int | None = None, on_invalid: str = "raise",
+              dtype=None) -> StreamedSource:
     """A data source reading a file chunk by chunk on every pass.
 
     Parameters
@@ -51,6 +52,17 @@ def from_file(path: str | PathLike, *, columns: Sequence[str | int] | None = Non
         automatic size, about 16 MB of temporaries).
     weights_column : str or int, optional
         A column holding each row's sample weight.
+    on_invalid : {'raise', 'drop'}, default='raise'
+        Rows holding NaN, infinity or a missing value (in a feature or the weight):
+        ``'raise'`` refuses them with an :class:`~gaussmix.exceptions.InvalidRowsError`
+        (a ``ValueError``) giving how many there are and the first one, when a pass
+        reaches them; ``'drop'`` skips them on every pass, so the source serves only the
+        valid rows: ``n_samples`` counts those (it is known after a first pass) and
+        ``n_invalid`` gives how many were skipped.  Outputs such as ``predict(source,
+        out=...)`` then have one row per valid row.
+    dtype : {None, 'float32', 'float64'}, default=None
+        The dtype of the rows served; default float32 when every feature column is
+        float32, float64 otherwise.
 
     Returns
     -------
@@ -62,8 +74,8 @@ def from_file(path: str | PathLike, *, columns: Sequence[str | int] | None = Non
     ------
     FileNotFoundError, ValueError, TypeError, ImportError
         Missing file, unknown extension, missing column, non-numeric column, pyarrow
-        missing for Parquet/CSV.  Bad values (NaN, infinity, ragged rows) are reported
-        with their row when a pass reaches them.
+        missing for Parquet/CSV.  Bad values (NaN, infinity, ragged rows, negative
+        weights) are reported with their row when a pass reaches them.
 
     Examples
     --------
@@ -78,6 +90,17 @@ def from_file(path: str | PathLike, *, columns: Sequence[str | int] | None = Non
     >>> gm = GaussianMixture(2, random_state=0).fit(source)
     >>> bool(np.allclose(gm.means_, GaussianMixture(2, random_state=0).fit(X[:, :2]).means_))
     True
+
+    Invalid rows are refused by default, or skipped:
+
+    >>> X[[3, 7], 0] = np.nan
+    >>> np.save(path, X)
+    >>> GaussianMixture(2).fit(from_file(path))  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    gaussmix.exceptions.InvalidRowsError: chunk 0 (rows from 0) of the file ... at row 3 (2 rows ... in all; ...)
+    >>> source = from_file(path, on_invalid="drop")
+    >>> source.n_samples, source.n_invalid
+    (198, 2)
     """
     if not isinstance(path, (str, PathLike)):
         raise TypeError(f"path must be a str or path-like, got {type(path).__name__}.")
@@ -86,17 +109,33 @@ def from_file(path: str | PathLike, *, columns: Sequence[str | int] | None = Non
         raise FileNotFoundError(f"No such file or folder: {str(path)!r}.")
     if chunk_rows is not None and (not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1):
         raise ValueError(f"chunk_rows must be a positive int or None, got {chunk_rows!r}.")
+    check_on_invalid(on_invalid)
+    if dtype is not None:
+        try:
+            valid = np.dtype(dtype) in (np.float32, np.float64)
+        except TypeError:
+            valid = False
+        if not valid:
+            raise ValueError(f"dtype must be None, 'float32' or 'float64', got {dtype!r}.")
+        dtype = np.dtype(dtype)
     name = path.name.lower()
     if path.is_dir() or name.endswith(PARQUET_SUFFIXES):
-        return ParquetSource(path, columns, chunk_rows, weights_column)
-    if name.endswith(".npy"):
-        return NpySource(path, columns, chunk_rows, weights_column)
-    if name.endswith(CSV_SUFFIXES):
-        return CsvSource(path, columns, chunk_rows, weights_column)
-    raise ValueError(
-        f"Cannot tell the format of {str(path)!r}: expected a .npy, .parquet/.pq or .csv file, or a folder of "
-        "Parquet files."
-    )
+        source = ParquetSource(path, columns, chunk_rows, weights_column)
+    elif name.endswith(".npy"):
+        source = NpySource(path, columns, chunk_rows, weights_column)
+    elif name.endswith(CSV_SUFFIXES):
+        source = CsvSource(path, columns, chunk_rows, weights_column)
+    else:
+        raise ValueError(
+            f"Cannot tell the format of {str(path)!r}: expected a .npy, .parquet/.pq or .csv file, or a folder of "
+            "Parquet files."
+        )
+    if dtype is not None:
+        source.dtype = dtype
+    if on_invalid == "drop":
+        source.on_invalid = "drop"
+        source._n_samples = None  # the valid rows are counted by the first pass
+    return source
 
 
 def _select(names: list[str], columns, weights_column, path: Path) -> tuple[list[int], int | None]:

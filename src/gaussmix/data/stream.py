@@ -10,6 +10,12 @@ weights finite and non-negative); errors name the chunk and the row.  The number
 rows may be unknown until a first pass has been made (CSV files, generators):
 ``n_samples`` then makes that pass when asked.
 
+Rows holding NaN, infinity or a missing value (in a feature or in the weight) are
+*invalid*.  ``on_invalid="raise"`` (the default) refuses them with an
+:class:`~gaussmix.exceptions.InvalidRowsError` that counts them and names the first;
+``on_invalid="drop"`` skips them on every pass, so the source serves only the valid
+rows (``n_samples`` counts those; ``n_invalid`` says how many were skipped).
+
 Initialization never loads the data: :meth:`StreamedSource.init_sample` draws a
 reservoir sample of at most :data:`INIT_SAMPLE_ROWS` rows (reproducible with the
 estimator's ``random_state``) and the usual rules run on it.  A source with at most
@@ -26,9 +32,13 @@ from typing import TypeVar
 
 import numpy as np
 
+from ..exceptions import InvalidRowsError
 from .array import ArrayData, ChunkedRows
 
 T = TypeVar("T")
+
+#: what a source does with rows holding NaN, infinity or a missing value
+ON_INVALID = ("raise", "drop")
 
 #: rows in the reservoir sample that initialization runs on
 INIT_SAMPLE_ROWS = 100_000
@@ -41,7 +51,20 @@ class StreamedSource(ChunkedRows):
     """Base class of re-readable sources; subclasses implement :meth:`_read`.
 
     ``_read()`` yields, for one pass in row order, ``X_chunk`` arrays or ``(X_chunk,
-    w_chunk)`` pairs; this class checks, converts and splits them.
+    w_chunk)`` pairs; this class checks, converts and splits them, and skips or refuses
+    invalid rows (``on_invalid``, see the module docstring).
+
+    Attributes
+    ----------
+    on_invalid : {'raise', 'drop'}
+        What a pass does with rows holding NaN, infinity or a missing value.
+    n_invalid : int or None
+        Rows skipped by the last complete pass (``on_invalid="drop"``); 0 when
+        refusing; None before a complete pass.
+    progress : callable(rows_read, pass_index) or None
+        Called on the reading thread at the start of every pass (``rows_read=0``) and
+        after each chunk is read, with the rows of the file read so far in this pass
+        (valid or not) and the 0-based index of the pass: a hook for progress bars.
     """
 
     #: a short description used in error messages
@@ -50,8 +73,12 @@ class StreamedSource(ChunkedRows):
     n_features: int
     chunk_rows: int | None = None
     n_jobs: int | None = None
+    on_invalid: str = "raise"
+    n_invalid: int | None = None
+    progress: Callable[[int, int], None] | None = None
     _n_samples: int | None = None
     _rows_hint: int | None = None
+    _passes: int = 0
 
     def _read(self) -> Iterator:
         raise NotImplementedError
@@ -72,18 +99,51 @@ class StreamedSource(ChunkedRows):
         self.n_jobs = n_jobs
 
     def chunks(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:
-        """Yield checked ``(start, stop, X_chunk, w_chunk_or_None)`` in row order."""
+        """Yield checked ``(start, stop, X_chunk, w_chunk_or_None)`` in row order.
+
+        ``start`` and ``stop`` count the rows served (the valid ones, when invalid rows
+        are dropped); errors name rows by their position in the whole source.
+        """
         rows = self.chunk_rows or self._rows_hint or DEFAULT_CHUNK_ROWS
-        start = 0
-        for index, item in enumerate(self._read()):
+        pass_index, self._passes = self._passes, self._passes + 1
+        progress = self.progress
+        if progress is not None:
+            progress(0, pass_index)
+        start = 0  # rows served
+        read = 0  # rows read, valid or not
+        dropped = 0
+        items = iter(self._read())
+        for index, item in enumerate(items):
             X, w = item if isinstance(item, tuple) else (item, None)
-            X, w = check_chunk(X, w, self.n_features, self.dtype, index, start, self.name)
+            X, w = check_chunk(X, w, self.n_features, self.dtype, index, read, self.name, check_finite=False)
+            first, read = read, read + X.shape[0]
+            if progress is not None:
+                progress(read, pass_index)
+            invalid = invalid_rows(X, w)
+            kept = None
+            if invalid is not None:
+                if self.on_invalid != "drop":
+                    raise self._invalid_rows_error(invalid, items, index, first)
+                kept = np.flatnonzero(~invalid)
+                X = X[kept]
+                w = None if w is None else w[kept]
+                dropped += invalid.shape[0] - kept.shape[0]
+            if w is not None and np.any(w < 0):
+                position = int(np.flatnonzero(w < 0)[0])
+                row = first + (position if kept is None else int(kept[position]))
+                raise ValueError(
+                    f"The sample weights of chunk {index} (rows from {first}) of the {self.name} are negative at "
+                    f"row {row}.")
             # Split big chunks so that the E-step's temporaries stay bounded.
             for lo in range(0, X.shape[0], rows):
                 hi = min(lo + rows, X.shape[0])
                 yield start + lo, start + hi, X[lo:hi], None if w is None else w[lo:hi]
             start += X.shape[0]
         if start == 0:
+            if dropped:
+                raise InvalidRowsError(
+                    f"The {self.name} has no valid rows: all {dropped} hold NaN, infinity or a missing value.",
+                    n_invalid=dropped, first_row=0)
             raise ValueError(f"The {self.name} is empty: it yielded no rows.")
         if self._n_samples is not None and self._n_samples != start:
             raise ValueError(
@@ -91,6 +151,23 @@ class StreamedSource(ChunkedRows):
                 "a source must give the same rows on every pass."
             )
         self._n_samples = start
+        self.n_invalid = dropped
+
+    def _invalid_rows_error(self, invalid: np.ndarray, items: Iterator, index: int, read: int) -> InvalidRowsError:
+        """The error refusing invalid rows: reads the rest of the pass to count them all."""
+        first = read + int(np.flatnonzero(invalid)[0])
+        count = int(invalid.sum())
+        for item in items:
+            X, w = item if isinstance(item, tuple) else (item, None)
+            X = np.asarray(X)
+            if X.ndim == 2 and X.dtype.kind in "biuf" and X.shape[1] == self.n_features:
+                more = invalid_rows(X, None if w is None else np.asarray(w))
+                count += 0 if more is None else int(more.sum())
+        rows = "1 row" if count == 1 else f"{count} rows"
+        return InvalidRowsError(
+            f"chunk {index} (rows from {read}) of the {self.name} contains NaN, infinity or a missing value at "
+            f"row {first} ({rows} of the {self.name} in all; on_invalid='drop' skips them).",
+            n_invalid=count, first_row=first)
 
     # ----------------------------------------------------------- initialization
     def init_sample(self, rng: np.random.RandomState, size: int = INIT_SAMPLE_ROWS) -> ArrayData:
@@ -133,8 +210,12 @@ class StreamedSource(ChunkedRows):
         return ArrayData(X, w, self.chunk_rows or self._rows_hint, n_jobs=self.n_jobs)
 
 
-def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str):
-    """One chunk as ``(X, w)`` in ``dtype``; clear errors naming the chunk and row."""
+def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str, check_finite: bool = True):
+    """One chunk as ``(X, w)`` in ``dtype``; clear errors naming the chunk and row.
+
+    ``check_finite=False`` leaves NaN and infinity (and negative weights, which may sit
+    on rows about to be dropped) to the caller.
+    """
     X = np.asarray(X)
     where = f"chunk {index} (rows from {start}) of the {name}"
     if X.ndim != 2:
@@ -146,7 +227,8 @@ def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{where} has non-numeric dtype {X.dtype}.")
     X = X.astype(dtype, copy=False)
-    _check_finite(X, where, start)
+    if check_finite:
+        _check_finite(X, where, start)
     if w is not None:
         w = np.asarray(w)
         if w.dtype.kind not in "biuf":
@@ -154,11 +236,34 @@ def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str)
         if w.shape != (X.shape[0],):
             raise ValueError(f"The sample weights of {where} have shape {w.shape}, expected ({X.shape[0]},).")
         w = w.astype(dtype, copy=False)
-        _check_finite(w[:, None], f"the sample weights of {where}", start)
-        if np.any(w < 0):
-            row = start + int(np.flatnonzero(w < 0)[0])
-            raise ValueError(f"The sample weights of {where} are negative at row {row}.")
+        if check_finite:
+            _check_finite(w[:, None], f"the sample weights of {where}", start)
+            if np.any(w < 0):
+                row = start + int(np.flatnonzero(w < 0)[0])
+                raise ValueError(f"The sample weights of {where} are negative at row {row}.")
     return X, w
+
+
+def invalid_rows(X: np.ndarray, w: np.ndarray | None) -> np.ndarray | None:
+    """Mask of the rows holding NaN or infinity in ``X`` or in their weight; None if there are none.
+
+    Examples
+    --------
+    >>> invalid_rows(np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, np.inf]]), None).tolist()
+    [False, True, True]
+    >>> invalid_rows(np.ones((2, 2)), np.array([1.0, 2.0])) is None
+    True
+    """
+    if X.dtype.kind not in "fc":  # integers and booleans are always finite
+        invalid = None
+    else:
+        finite = np.isfinite(X).all(axis=1)
+        invalid = None if finite.all() else ~finite
+    if w is not None and w.dtype.kind in "fc":
+        finite_w = np.isfinite(w)
+        if not finite_w.all():
+            invalid = ~finite_w if invalid is None else invalid | ~finite_w
+    return invalid
 
 
 def _check_finite(X: np.ndarray, where: str, start: int) -> None:
@@ -168,12 +273,26 @@ def _check_finite(X: np.ndarray, where: str, start: int) -> None:
         raise ValueError(f"{where} contains NaN, infinity or a missing value at row {row}.")
 
 
+def check_on_invalid(on_invalid) -> str:
+    """``on_invalid`` checked: 'raise' or 'drop'.
+
+    Examples
+    --------
+    >>> check_on_invalid("drop")
+    'drop'
+    """
+    if on_invalid not in ON_INVALID:
+        raise ValueError(f"on_invalid must be 'raise' or 'drop', got {on_invalid!r}.")
+    return on_invalid
+
+
 class ChunksSource(StreamedSource):
     """Rows from a callable returning a fresh iterator of chunks; see :func:`from_chunks`."""
 
     name = "chunk source"
 
-    def __init__(self, make_iter: Callable[[], Iterable], chunk_rows: int | None = None):
+    def __init__(self, make_iter: Callable[[], Iterable], chunk_rows: int | None = None, on_invalid: str = "raise"):
+        self.on_invalid = check_on_invalid(on_invalid)
         if not callable(make_iter):
             raise TypeError(
                 f"from_chunks needs a callable returning a fresh iterator of chunks, got {type(make_iter).__name__}; "
@@ -201,7 +320,8 @@ class ChunksSource(StreamedSource):
         return iter(iterator)
 
 
-def from_chunks(make_iter: Callable[[], Iterable], *, chunk_rows: int | None = None) -> ChunksSource:
+def from_chunks(make_iter: Callable[[], Iterable], *, chunk_rows: int | None = None,
+                on_invalid: str = "raise") -> ChunksSource:
     """A data source from any callable returning a fresh iterator of row chunks.
 
     ``make_iter()`` is called once per pass over the data (once per EM iteration, once
@@ -217,6 +337,10 @@ def from_chunks(make_iter: Callable[[], Iterable], *, chunk_rows: int | None = N
     chunk_rows : int, optional
         Chunks with more rows are split into pieces of this size; the default follows
         the estimator's ``chunk_size`` (or its automatic size).
+    on_invalid : {'raise', 'drop'}, default='raise'
+        Rows holding NaN, infinity or a missing value: refused with an
+        :class:`~gaussmix.exceptions.InvalidRowsError` that counts them, or skipped on
+        every pass (see :func:`gaussmix.from_file`).
 
     Returns
     -------
@@ -236,7 +360,7 @@ def from_chunks(make_iter: Callable[[], Iterable], *, chunk_rows: int | None = N
     >>> bool(np.allclose(gm.means_, GaussianMixture(2, random_state=0).fit(X).means_))
     True
     """
-    return ChunksSource(make_iter, chunk_rows)
+    return ChunksSource(make_iter, chunk_rows, on_invalid)
 
 
 def open_output(out, shape: tuple[int, ...], dtype, overwrite: bool = False) -> np.ndarray:
