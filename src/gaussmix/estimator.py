@@ -25,7 +25,7 @@ from ._validation import (
 from .core import EStep, MixtureParams, initial_params, mstep_reseeding, nk_floor, run_em
 from .core.online import blend, step_size
 from .covariance import get_covariance
-from .data import ArrayData, DaskData, as_source, chunk_rows_for, open_output, row_width
+from .data import ArrayData, DaskData, as_source, chunk_rows_for, fill_output, row_width
 from .exceptions import ConvergenceWarning
 
 __all__ = ["GaussianMixture"]
@@ -522,7 +522,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             if out is not None:
                 raise ValueError("out= writes a .npy file and is for NumPy input or data sources, not tensors.")
             return data.map_rows(fn, _empty_like_input(like, shape, dtype))
-        return data.map_rows(fn, open_output(out, shape, dtype, overwrite))
+        return fill_output(out, shape, dtype, lambda target: data.map_rows(fn, target), overwrite)
 
     # --------------------------------------------------------------- prediction
     def predict(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
