@@ -93,7 +93,7 @@ def check_sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
         raise ValueError(f"sample_weight must be numeric, got dtype {w.dtype}.")
     if w.ndim != 1 or w.shape[0] != n:
         raise ValueError(f"sample_weight.shape == {w.shape}, expected ({n},) to match X with {n} rows.")
-    w = w.astype(_xp.numpy_dtype(X))
+    w = cast_in_range(w, _xp.numpy_dtype(X), "sample_weight")
     if not np.all(np.isfinite(w)):
         bad = int(np.count_nonzero(~np.isfinite(w)))
         raise ValueError(f"sample_weight contains {bad} NaN or infinite value(s).")
@@ -420,3 +420,26 @@ def check_tensor(est, X, *, reset: bool, ensure_min_samples: int = 1):
             UserWarning,
         )
     return X
+
+
+def cast_in_range(a: np.ndarray, dtype, what: str) -> np.ndarray:
+    """``a`` as ``dtype``, refusing finite values too large for it (they would become inf).
+
+    Examples
+    --------
+    >>> cast_in_range(np.array([1.0, 2.0]), np.float32, "sample_weight").dtype
+    dtype('float32')
+    >>> cast_in_range(np.array([1e300]), np.float32, "sample_weight")
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight holds values up to 1e+300, beyond float32's range (3.4e+38); rescale them.
+    """
+    dtype = np.dtype(dtype)
+    if a.dtype.kind == "f" and dtype.kind == "f" and a.dtype.itemsize > dtype.itemsize and a.size:
+        finite = np.abs(a[np.isfinite(a)]) if not np.isfinite(a).all() else np.abs(a)
+        biggest = finite.max() if finite.size else 0.0
+        if biggest > np.finfo(dtype).max:
+            raise ValueError(
+                f"{what} holds values up to {biggest:.3g}, beyond {dtype}'s range ({float(np.finfo(dtype).max):.3g}); rescale them."
+            )
+    return a.astype(dtype, copy=False)

@@ -178,15 +178,17 @@ class NpySource(StreamedSource):
 
     def __init__(self, path: Path, columns=None, chunk_rows=None, weights_column=None):
         self.name = f"file {str(path)!r}"
-        try:
-            with open(path, "rb") as fh:
+        with open(path, "rb") as fh:
+            try:
                 version = np.lib.format.read_magic(fh)
-                shape, fortran_order, dtype = (
-                    np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
-                    else np.lib.format.read_array_header_2_0(fh))
-                self._offset = fh.tell()
-        except ValueError as exc:
-            raise ValueError(f"Cannot read {str(path)!r} as a .npy array: {exc}") from None
+                read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                               (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                if read_header is None:
+                    raise ValueError(f"unsupported .npy format version {version}")
+                shape, fortran_order, dtype = read_header(fh)
+            except Exception as exc:  # the header is untrusted text: any parse failure means a bad file
+                raise ValueError(f"Cannot read {str(path)!r} as a .npy array: {exc or type(exc).__name__}") from None
+            self._offset = fh.tell()
         if dtype.hasobject:
             raise TypeError(f"{str(path)!r} holds Python objects (dtype {dtype}); need numbers.")
         if len(shape) != 2:
@@ -249,6 +251,9 @@ class _ArrowSource(StreamedSource):
     def _setup(self, path: Path, schema, columns, weights_column) -> None:
         pa = _pyarrow()
         names = list(schema.names)
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"{str(path)!r} names these columns more than once: {repeated}; names must be unique.")
         self._features, self._weights = _select(names, columns, weights_column, path)
         numeric = (pa.types.is_integer, pa.types.is_floating)
         for i in self._features + ([] if self._weights is None else [self._weights]):
@@ -309,7 +314,7 @@ class ParquetSource(_ArrowSource):
                         batch = next(batches)
                     except StopIteration:
                         break
-                    except _pyarrow().ArrowInvalid as exc:
+                    except (_pyarrow().ArrowInvalid, OSError) as exc:
                         raise ValueError(f"Cannot read the Parquet file {str(file)!r}: {exc}") from None
                     yield self._to_numpy(batch)
 
@@ -321,7 +326,9 @@ def _parquet_file(file: Path):
 
     try:
         return pq.ParquetFile(file)
-    except pa.ArrowInvalid as exc:
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowInvalid, OSError) as exc:  # OSError: e.g. metadata that cannot be deserialised
         raise ValueError(f"Cannot read the Parquet file {str(file)!r}: {exc}") from None
 
 

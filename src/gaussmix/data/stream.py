@@ -35,6 +35,7 @@ from typing import TypeVar
 import numpy as np
 
 from .._files import move_into_place, new_temp
+from .._validation import cast_in_range
 from ..exceptions import InvalidRowsError
 from .array import ArrayData, ChunkedRows
 
@@ -229,7 +230,7 @@ def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str,
         )
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{where} has non-numeric dtype {X.dtype}.")
-    X = X.astype(dtype, copy=False)
+    X = cast_in_range(X, dtype, where)
     if check_finite:
         _check_finite(X, where, start)
     if w is not None:
@@ -238,7 +239,7 @@ def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str,
             raise TypeError(f"The sample weights of {where} have non-numeric dtype {w.dtype}.")
         if w.shape != (X.shape[0],):
             raise ValueError(f"The sample weights of {where} have shape {w.shape}, expected ({X.shape[0]},).")
-        w = w.astype(dtype, copy=False)
+        w = cast_in_range(w, dtype, f"the sample weights of {where}")
         if check_finite:
             _check_finite(w[:, None], f"the sample weights of {where}", start)
             if np.any(w < 0):
