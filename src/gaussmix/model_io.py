@@ -233,7 +233,8 @@ def load(path):
 
     header, arrays = _read(path)
     source = _describe(path)
-    model = GaussianMixture(n_components=header["n_components"], **header["params"])
+    kwargs = {**header["params"], "covariance_type": header["covariance_type"]}  # the arrays' type rules
+    model = GaussianMixture(n_components=header["n_components"], **kwargs)
     try:
         from .core import MixtureParams
 
