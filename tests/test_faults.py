@@ -44,18 +44,16 @@ def test_a_damaged_source_file_gives_a_clear_error_and_keeps_the_estimator(fmt, 
     check(faults.file_case(fmt, action, mid_pass, N_ROWS, tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ParquetSource lets pyarrow's ArrowInvalid ('Parquet magic bytes not found in footer...') through "
-    "without the file's name (data/files.py)"))
+# Found (fixed since): ParquetSource lets pyarrow's ArrowInvalid ('Parquet magic bytes not found in
+# footer...') through without the file's name (data/files.py)
 def test_a_truncated_parquet_file_is_named_in_the_error(tmp_path):
     needs_pyarrow("parquet")
     check(faults.file_case("parquet", "truncated to half", False, N_ROWS, tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "NpySource memory-maps the file once: touching pages past the new end of a truncated file kills the "
-    "process with SIGBUS instead of raising (data/files.py; read with file reads that check their length, "
-    "or re-check the size each pass)"))
+# Found (fixed since): NpySource memory-maps the file once: touching pages past the new end of a truncated
+# file kills the process with SIGBUS instead of raising (data/files.py; read with file reads that check their
+# length, or re-check the size each pass)
 def test_a_truncated_npy_file_gives_an_error_not_a_crash():
     check(faults.child_outcome("b", "npy truncated", ["npy-truncate", "0", str(N_ROWS)]))
 
@@ -79,10 +77,9 @@ def test_keyboard_interrupt_while_saving_leaves_no_file():
     check(faults.interrupt_save())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open_output writes predictions in place into a memory-mapped out= file: a failure part-way leaves a "
-    "valid-looking .npy whose unwritten rows are zeros (data/stream.py; write a temporary file, rename on "
-    "success, remove on failure)"))
+# Found (fixed since): open_output writes predictions in place into a memory-mapped out= file: a failure
+# part-way leaves a valid-looking .npy whose unwritten rows are zeros (data/stream.py; write a temporary file,
+# rename on success, remove on failure)
 def test_keyboard_interrupt_while_writing_predictions_leaves_no_file():
     check(faults.failing_prediction(KeyboardInterrupt()))
 
@@ -93,9 +90,8 @@ def test_disk_full_while_saving_leaves_no_file(where):
     check(faults.enospc_save(where))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open_output: a write error part-way through predictions with out= leaves the partial file behind "
-    "(data/stream.py); on a really full disk the memory-mapped writes even kill the process with SIGBUS "
-    "(benchmarks/faults.py, group d)"))
+# Found (fixed since): open_output: a write error part-way through predictions with out= leaves the partial
+# file behind (data/stream.py); on a really full disk the memory-mapped writes even kill the process with
+# SIGBUS (benchmarks/faults.py, group d)
 def test_disk_full_while_writing_predictions_leaves_no_file():
     check(faults.failing_prediction(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))))

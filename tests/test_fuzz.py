@@ -1,8 +1,8 @@
 """The fuzzer (``benchmarks/fuzz.py``) runs, and what it found, as small reproducible cases.
 
 The fuzz run itself is a script, not CI (docs/reliability.md, "Fuzzing"); here it runs for
-two seconds to show that it works end to end.  Each kind of finding becomes a deterministic
-test below, marked ``xfail(strict=True)`` while the file that owns it is fixed elsewhere.
+two seconds to show that it works end to end.  Each kind of finding became a deterministic
+test below (first ``xfail(strict=True)``, now regression tests: all were fixed).
 """
 
 from __future__ import annotations
@@ -50,9 +50,8 @@ def npy_with_header(header: str, data: bytes = b"\0" * 48) -> bytes:
     return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + data
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model_io._read does not catch lzma.LZMAError: a corrupt LZMA-compressed member escapes as "
-    "_lzma.LZMAError instead of ModelFileError (model_io.py)"))
+# Found (fixed since): model_io._read does not catch lzma.LZMAError: a corrupt LZMA-compressed member escapes
+# as _lzma.LZMAError instead of ModelFileError (model_io.py)
 def test_a_corrupt_lzma_member_is_a_model_file_error(tmp_path):
     gm = GaussianMixture(2, random_state=0).fit(np.random.RandomState(0).normal(size=(50, 3)))
     with zipfile.ZipFile(gaussmix.save(gm, tmp_path / "m.gmm")) as zf:
@@ -71,10 +70,10 @@ def test_a_corrupt_lzma_member_is_a_model_file_error(tmp_path):
         gaussmix.load(tmp_path / "bad.gmm")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model_io._read_array checks a member's byte size but hands it to np.load without checking the shape its "
-    ".npy header declares: a 100-byte member declaring shape (10**12,) makes NumPy allocate 7.3 TiB "
-    "(MemoryError; a smaller lie, e.g. 10**9, allocates 8 GB) instead of ModelFileError (model_io.py)"))
+# Found (fixed since): model_io._read_array checks a member's byte size but hands it to np.load without
+# checking the shape its .npy header declares: a 100-byte member declaring shape (10**12,) makes NumPy
+# allocate 7.3 TiB (MemoryError; a smaller lie, e.g. 10**9, allocates 8 GB) instead of ModelFileError
+# (model_io.py)
 def test_a_member_whose_npy_header_declares_a_huge_shape_is_a_model_file_error(tmp_path):
     gm = GaussianMixture(2, random_state=0).fit(np.random.RandomState(0).normal(size=(50, 3)))
     with zipfile.ZipFile(gaussmix.save(gm, tmp_path / "m.gmm")) as zf:
@@ -87,10 +86,10 @@ def test_a_member_whose_npy_header_declares_a_huge_shape_is_a_model_file_error(t
         gaussmix.load(tmp_path / "bad.gmm")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model_io.load builds the estimator from header['params'] and does not set covariance_type from the "
-    "header's own covariance_type when params omits it: a spherical model then loads as covariance_type="
-    "'full' and every prediction raises 'The fitted precisions_cholesky_ has shape (2,)...' (model_io.py)"))
+# Found (fixed since): model_io.load builds the estimator from header['params'] and does not set
+# covariance_type from the header's own covariance_type when params omits it: a spherical model then loads as
+# covariance_type='full' and every prediction raises 'The fitted precisions_cholesky_ has shape (2,)...'
+# (model_io.py)
 def test_a_model_file_whose_params_omit_covariance_type_loads_a_usable_model_or_is_refused(tmp_path):
     gm = GaussianMixture(2, covariance_type="spherical", random_state=0).fit(np.random.RandomState(0).normal(size=(50, 3)))
     with zipfile.ZipFile(gaussmix.save(gm, tmp_path / "m.gmm")) as zf:
@@ -108,29 +107,26 @@ def test_a_model_file_whose_params_omit_covariance_type_loads_a_usable_model_or_
     np.testing.assert_array_equal(model.predict(np.zeros((2, 3))), gm.predict(np.zeros((2, 3))))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CsvSource: a header naming a column twice escapes as pyarrow's KeyError ('Field \"x1\" exists 2 times in "
-    "schema') instead of a ValueError naming the file (data/files.py)"))
+# Found (fixed since): CsvSource: a header naming a column twice escapes as pyarrow's KeyError ('Field "x1"
+# exists 2 times in schema') instead of a ValueError naming the file (data/files.py)
 def test_a_csv_with_a_duplicate_column_name_is_a_value_error(tmp_path):
     (tmp_path / "dup.csv").write_text("x0,x1,x1\n1,2,3\n4,5,6\n7,8,9\n")
     with pytest.raises(ValueError, match="dup.csv"):
         fit_file(tmp_path / "dup.csv")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "values whose squares overflow (1e200) reach k-means from a file source and raise a RuntimeWarning "
-    "('overflow encountered in square') instead of a clear ValueError (issue 8 item 1: estimator.py or "
-    "data/stream.py's chunk checks)"))
+# Found (fixed since): values whose squares overflow (1e200) reach k-means from a file source and raise a
+# RuntimeWarning ('overflow encountered in square') instead of a clear ValueError (issue 8 item 1:
+# estimator.py or data/stream.py's chunk checks)
 def test_a_csv_with_values_whose_squares_overflow_is_a_value_error(tmp_path):
     (tmp_path / "big.csv").write_text("x0,x1\n" + "\n".join(f"{(-1) ** i * 1e200},{i}" for i in range(10)) + "\n")
     with pytest.raises(ValueError):
         fit_file(tmp_path / "big.csv")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ParquetSource: corrupt metadata escapes as pyarrow's OSError (\"Couldn't deserialize thrift\"; the fuzzer "
-    "also met ArrowNotImplementedError 'Integers with more than 64 bits') without the file's name, instead of "
-    "a ValueError naming it (data/files.py)"))
+# Found (fixed since): ParquetSource: corrupt metadata escapes as pyarrow's OSError ("Couldn't deserialize
+# thrift"; the fuzzer also met ArrowNotImplementedError 'Integers with more than 64 bits') without the file's
+# name, instead of a ValueError naming it (data/files.py)
 def test_a_parquet_file_with_corrupt_metadata_is_a_value_error(tmp_path):
     pd = pytest.importorskip("pandas")
     pytest.importorskip("pyarrow")
@@ -144,9 +140,8 @@ def test_a_parquet_file_with_corrupt_metadata_is_a_value_error(tmp_path):
         fit_file(path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "NpySource catches only ValueError from np.load: an empty file escapes as EOFError, an unterminated "
-    "header as tokenize.TokenError, a file starting like a zip as zipfile.BadZipFile (data/files.py)"))
+# Found (fixed since): NpySource catches only ValueError from np.load: an empty file escapes as EOFError, an
+# unterminated header as tokenize.TokenError, a file starting like a zip as zipfile.BadZipFile (data/files.py)
 @pytest.mark.parametrize("content", [b"", npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3"),
                                      b"PK\x03\x04" + b"\0" * 100],
                          ids=["empty", "unterminated-header", "zip-magic"])
@@ -156,9 +151,8 @@ def test_a_broken_npy_file_is_a_value_error(tmp_path, content):
         fit_file(tmp_path / "bad.npy")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "NpySource: a .npy header declaring a shape of 2**62 x 2**62 makes numpy.memmap overflow its size "
-    "(a RuntimeWarning) before the file's length is checked (data/files.py)"))
+# Found (fixed since): NpySource: a .npy header declaring a shape of 2**62 x 2**62 makes numpy.memmap overflow
+# its size (a RuntimeWarning) before the file's length is checked (data/files.py)
 def test_a_npy_header_declaring_a_huge_shape_is_a_value_error(tmp_path):
     (tmp_path / "huge.npy").write_bytes(
         npy_with_header(f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({2**62}, {2**62}), }}"))
@@ -166,10 +160,9 @@ def test_a_npy_header_declaring_a_huge_shape_is_a_value_error(tmp_path):
         fit_file(tmp_path / "huge.npy")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sample weights are cast to the rows' dtype without a range check: float64 weights of 1e300 with float32 "
-    "rows overflow in the cast (a RuntimeWarning, then 'infinite' weights) instead of a clear ValueError "
-    "(data/stream.py check_chunk for sources; _validation.check_sample_weight for arrays)"))
+# Found (fixed since): sample weights are cast to the rows' dtype without a range check: float64 weights of
+# 1e300 with float32 rows overflow in the cast (a RuntimeWarning, then 'infinite' weights) instead of a clear
+# ValueError (data/stream.py check_chunk for sources; _validation.check_sample_weight for arrays)
 @pytest.mark.parametrize("where", ["parquet weights column", "in-memory sample_weight"])
 def test_weights_too_large_for_float32_rows_are_a_value_error(tmp_path, where):
     rng = np.random.RandomState(0)

@@ -452,12 +452,11 @@ def test_float32_collapsed_component_far_from_the_mean_keeps_a_bounded_log_densi
     assert np.all(np.diff(gm.lower_bounds_) >= -1e-3)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "float32 M-step: a full covariance's second moments are summed in float32 within a chunk about one "
-    "shared shift, so they carry eps32 x (distance from the shift)^2 ~ 1e-5 of rounding; a component "
-    "seeded on one row (k-means++, random_from_data) has covariance reg_covar=1e-6 after the first M-step, "
-    "which that rounding makes indefinite: CovarianceError on well-separated blobs for about half the "
-    "seeds, where scikit-learn fits every seed (core/stats.py, covariance/full.py)"))
+# Found (fixed since): float32 M-step: a full covariance's second moments are summed in float32 within a chunk
+# about one shared shift, so they carry eps32 x (distance from the shift)^2 ~ 1e-5 of rounding; a component
+# seeded on one row (k-means++, random_from_data) has covariance reg_covar=1e-6 after the first M-step, which
+# that rounding makes indefinite: CovarianceError on well-separated blobs for about half the seeds, where
+# scikit-learn fits every seed (core/stats.py, covariance/full.py)
 @pytest.mark.parametrize("init_params", ["k-means++", "random_from_data"])
 def test_float32_full_covariances_seeded_on_one_row_fit(init_params):
     from conftest import make_blobs3

@@ -18,7 +18,11 @@ from gaussmix.data import ArrayData, auto_chunk_rows
 
 from conftest import COVARIANCE_TYPES, random_params
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    # re-seeding never happens where gaussmix is compared with scikit-learn
+    pytest.mark.filterwarnings("error::gaussmix.exceptions.EmptyComponentWarning"),
+]
 
 ATTRIBUTES = ("weights_", "means_", "covariances_", "precisions_cholesky_")
 

@@ -284,3 +284,12 @@ def test_saved_file_has_the_permissions_of_a_new_file(tmp_path, fitted):
     reference.write_bytes(b"")
     path = gaussmix.save(fitted["full"], tmp_path / "m.gmm")
     assert (path.stat().st_mode & 0o777) == (reference.stat().st_mode & 0o777)
+
+
+def test_params_without_covariance_type_take_the_header_s(tmp_path, fitted, X):
+    good = gaussmix.save(fitted["tied"], tmp_path / "t.gmm")
+    h, _ = _parts(good)
+    params = {k: v for k, v in h["params"].items() if k != "covariance_type"}
+    loaded = gaussmix.load(_mutate(good, tmp_path / "p.gmm", header={"params": params}))
+    assert loaded.covariance_type == "tied"
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted["tied"].predict_proba(X))

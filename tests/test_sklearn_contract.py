@@ -27,6 +27,10 @@ INIT_PARAMS = ["kmeans", "k-means++", "random", "random_from_data"]
 FITTED_ATTRIBUTES = ["weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"]
 RTOL = 1e-8
 
+# Re-seeding an empty component (gaussmix's own rule) must never happen where gaussmix is
+# compared with scikit-learn: any EmptyComponentWarning here fails the test.
+pytestmark = pytest.mark.filterwarnings("error::gaussmix.exceptions.EmptyComponentWarning")
+
 
 # --------------------------------------------------------------------------- data
 def _blobs(seed=0, n_per=100, spread=1.0, shift=(3.0, -2.0, 5.0)):

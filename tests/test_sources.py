@@ -7,7 +7,7 @@ import pytest
 from conftest import COVARIANCE_TYPES, make_blobs3
 
 from gaussmix import GaussianMixture, from_chunks, from_file
-from gaussmix.data import ArrayData, open_output
+from gaussmix.data import ArrayData, fill_output
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
@@ -275,9 +275,9 @@ def test_too_few_rows_and_feature_mismatch(files):
         gm.predict(from_file(files["npy"], columns=[0, 1]))
 
 
-def test_open_output_refuses_non_paths():
+def test_fill_output_refuses_non_paths():
     with pytest.raises(TypeError, match="path"):
-        open_output(np.empty(3), (3,), np.float64)
+        fill_output(np.empty(3), (3,), np.float64, lambda target: None)
 
 
 def test_array_data_and_source_give_same_statistics(files):

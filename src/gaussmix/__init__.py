@@ -9,7 +9,14 @@
 
 from .estimator import GaussianMixture
 from .data import from_chunks, from_file
-from .exceptions import ConvergenceWarning, CovarianceError, InvalidParameterError, InvalidRowsError, ModelFileError
+from .exceptions import (
+    ConvergenceWarning,
+    CovarianceError,
+    EmptyComponentWarning,
+    InvalidParameterError,
+    InvalidRowsError,
+    ModelFileError,
+)
 from .model_io import load, save
 from .selection import GaussianMixtureIC, SelectionResult, select
 
@@ -18,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConvergenceWarning",
     "CovarianceError",
+    "EmptyComponentWarning",
     "GaussianMixture",
     "GaussianMixtureIC",
     "InvalidParameterError",

@@ -11,20 +11,21 @@ from time import time
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _xp
 from ._validation import (
     check_estimator_params,
     check_means_init,
+    check_rows,
     check_sample_weight,
-    check_tensor,
+    check_values,
     check_weights_init,
 )
-from .core import EStep, MixtureParams, initial_params, mstep, nk_floor, run_em
+from .core import EStep, MixtureParams, initial_params, mstep_reseeding, nk_floor, run_em
 from .core.online import blend, step_size
 from .covariance import get_covariance
-from .data import ArrayData, DaskData, as_source, chunk_rows_for, open_output, row_width
+from .data import ArrayData, DaskData, as_source, chunk_rows_for, fill_output, row_width
 from .exceptions import ConvergenceWarning
 
 __all__ = ["GaussianMixture"]
@@ -37,9 +38,6 @@ def _loglik_and_weight(estep: EStep, X: np.ndarray, w: np.ndarray | None) -> np.
         return np.array([log_density.sum(), float(X.shape[0])])
     w = _xp.to_numpy(w).astype(np.float64)
     return np.array([w @ log_density, w.sum()])
-
-_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
-
 
 class GaussianMixture(DensityMixin, BaseEstimator):
     """Gaussian mixture model fitted by exact Expectation-Maximization.
@@ -274,19 +272,25 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> len(set(labels[:5])), len(set(labels[5:])), bool(labels[0] != labels[-1])
         (1, 1, True)
         """
-        # validate_data records n_features_in_/feature_names_in_ at once; if the fit
-        # then fails (or is interrupted) they are restored, so a previous fit stays whole.
+        # If the fit fails (or is interrupted) every attribute is restored: a previous fit stays whole.
         data, params = self._fit_restoring(X, sample_weight)
         return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64, like=X)
 
     def _fit_restoring(self, X, sample_weight):
-        """``_fit``, restoring ``n_features_in_``/``feature_names_in_`` if it fails."""
-        saved = {name: vars(self)[name] for name in _INPUT_ATTRIBUTES if name in vars(self)}
+        """``_fit``, leaving the estimator exactly as it was if it fails or is interrupted."""
+        return self._restoring(self._fit, X, sample_weight)
+
+    def _restoring(self, method, *args):
+        """``method(*args)``; on any exception (``KeyboardInterrupt`` included) every
+        attribute is put back as it was before the call, so a previous fit stays whole.
+
+        Attributes are replaced, never modified in place, so a shallow copy suffices.
+        """
+        saved = dict(vars(self))
         try:
-            return self._fit(X, sample_weight)
+            return method(*args)
         except BaseException:
-            for name in _INPUT_ATTRIBUTES:
-                vars(self).pop(name, None)
+            vars(self).clear()
             vars(self).update(saved)
             raise
 
@@ -307,6 +311,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             # Initialization runs on a bounded sample (the whole source when it is small).
             given = not any(p is None for p in (self.weights_init, self.means_init, self.precisions_init))
             init_data = data.init_sample(rng) if do_init and not given else data
+            if isinstance(init_data, ArrayData):  # values too large to square: the rows seen so far say so
+                check_values(init_data.X, type(self).__name__, "X", n_samples=data.n_samples)
             weights = init_data.sample_weight if isinstance(init_data, ArrayData) else None
             n_support = data.n_samples if weights is None else int(np.count_nonzero(weights))
         n_features = data.n_features
@@ -403,6 +409,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         >>> np.sort(gm.means_.ravel()).round(0).tolist(), gm.n_iter_
         ([0.0, 8.0], 50)
         """
+        return self._restoring(self._partial_fit, X, sample_weight)
+
+    def _partial_fit(self, X, sample_weight) -> "GaussianMixture":
         check_estimator_params(self)
         fitted = hasattr(self, "means_")
         X = self._validate_X(X, reset=not fitted)
@@ -422,7 +431,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         # One shift for the whole stream, so running and batch statistics add exactly.
         batch = data.reduce(EStep(params, data.dtype, shift=None if running is None else running.shift).stats)
         running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
-        params = mstep(running, self.covariance_type, self.reg_covar, nk_floor(data.dtype))
+        params, _ = mstep_reseeding(running, self.covariance_type, self.reg_covar, nk_floor(data.dtype),
+                                    f"partial_fit batch {t + 1}")
         self._set_params(params, like=X)
         self._online_state = (running, t + 1)
         self.n_iter_ = t + 1
@@ -486,10 +496,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _validate_X(self, X, reset: bool, ensure_min_samples: int = 1):
         """``X`` checked and left in its library: a float NumPy array or a float tensor."""
-        if _xp.is_torch(X):
-            return check_tensor(self, X, reset=reset, ensure_min_samples=ensure_min_samples)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
-                             ensure_min_samples=ensure_min_samples)
+        return check_rows(self, X, reset=reset, ensure_min_samples=ensure_min_samples)
 
     def _data(self, X, sample_weight=None):
         """Fitted parameters and ``X`` (with its weights) as a data source, for predictions."""
@@ -515,7 +522,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             if out is not None:
                 raise ValueError("out= writes a .npy file and is for NumPy input or data sources, not tensors.")
             return data.map_rows(fn, _empty_like_input(like, shape, dtype))
-        return data.map_rows(fn, open_output(out, shape, dtype, overwrite))
+        return fill_output(out, shape, dtype, lambda target: data.map_rows(fn, target), overwrite)
 
     # --------------------------------------------------------------- prediction
     def predict(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:

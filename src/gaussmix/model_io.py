@@ -233,7 +233,8 @@ def load(path):
 
     header, arrays = _read(path)
     source = _describe(path)
-    model = GaussianMixture(n_components=header["n_components"], **header["params"])
+    kwargs = {**header["params"], "covariance_type": header["covariance_type"]}  # the arrays' type rules
+    model = GaussianMixture(n_components=header["n_components"], **kwargs)
     try:
         from .core import MixtureParams
 
@@ -312,13 +313,17 @@ def _read(path) -> tuple[dict, dict]:
                     f"duplicated {dup}" if dup else "") if p)
                 raise ModelFileError(f"{source} does not hold exactly the model members ({detail}).")
             by_name = {info.filename: info for info in infos}
+            for info in infos:
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise ModelFileError(
+                        f"{source}: member {info.filename} uses compression method {info.compress_type}; "
+                        "model files are stored or deflated."
+                    )
             header = _read_header_member(zf, by_name["header.json"], source)
             _check_header(header, source)
             arrays = {}
             for name in _ARRAYS:
-                shape = _expected_shape(name, header)
-                limit = int(np.prod(shape, dtype=np.int64)) * 8 + _NPY_HEADER_SLACK
-                arrays[name] = _read_array(zf, by_name[f"{name}.npy"], name, limit, source)
+                arrays[name] = _read_array(zf, by_name[f"{name}.npy"], name, _expected_shape(name, header), source)
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
@@ -416,7 +421,10 @@ def _expected_shape(name: str, header: dict) -> tuple[int, ...]:
     return (min(header["n_iter"], MAX_LOWER_BOUNDS),)  # lower_bounds: at most one per iteration
 
 
-def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limit: int, source: str) -> np.ndarray:
+def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shape: tuple[int, ...],
+                source: str) -> np.ndarray:
+    """One member as an array, its ``.npy`` header checked before any data is allocated."""
+    limit = int(np.prod(shape, dtype=np.int64)) * 8 + _NPY_HEADER_SLACK
     if info.file_size > limit:
         raise ModelFileError(
             f"{source}: {name}.npy declares {info.file_size} bytes, more than its shape allows ({limit}); "
@@ -426,17 +434,35 @@ def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limit: in
         raw = fh.read(limit + 1)
     if len(raw) > limit:
         raise ModelFileError(f"{source}: {name}.npy is larger than its shape allows; refusing it (zip bomb?).")
+    buffer = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f"unsupported .npy version {version}")
+        declared, fortran_order, dtype = read_header(buffer)
+    except Exception as exc:  # untrusted bytes: any parse failure is a bad file
+        raise ModelFileError(f"{source}: {name}.npy is not a valid .npy array ({exc}).") from None
+    if dtype.hasobject:
+        raise ModelFileError(f"{source}: {name}.npy holds Python objects (pickle); refusing it.")
+    if dtype != np.dtype("<f8"):
+        raise ModelFileError(f"{source}: {name} has dtype {dtype}, expected float64.")
+    fits = declared == shape if name != "lower_bounds" else (len(declared) == 1 and declared[0] <= shape[0])
+    if not fits:
+        raise ModelFileError(_shape_message(source, name, declared, shape))
     try:
         array = np.load(io.BytesIO(raw), allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-            raise ModelFileError(f"{source}: {name}.npy holds Python objects (pickle); refusing it.") from None
+    except (ValueError, OSError, EOFError) as exc:
         raise ModelFileError(f"{source}: {name}.npy is not a valid .npy array ({exc}).") from None
-    except (OSError, EOFError, TypeError) as exc:
-        raise ModelFileError(f"{source}: {name}.npy is not a valid .npy array ({exc}).") from None
-    if not isinstance(array, np.ndarray):  # pragma: no cover - np.load on .npy bytes gives arrays
-        raise ModelFileError(f"{source}: {name}.npy is not an array.")
     return array
+
+
+def _shape_message(source: str, name: str, got: tuple, expected: tuple) -> str:
+    if name == "lower_bounds":
+        return f"{source}: lower_bounds has shape {got}, expected at most n_iter values."
+    return (f"{source}: {name} has shape {got}, which does not fit the covariance type, number of "
+            f"components and features of the header: it needs {expected}.")
 
 
 def _validate(header: dict, arrays: dict, source: str) -> None:
@@ -446,14 +472,9 @@ def _validate(header: dict, arrays: dict, source: str) -> None:
         if a.dtype != np.float64:
             raise ModelFileError(f"{source}: {name} has dtype {a.dtype}, expected float64.")
         expected = _expected_shape(name, header)
-        if name == "lower_bounds":
-            if a.ndim != 1 or a.shape[0] > expected[0]:
-                raise ModelFileError(f"{source}: lower_bounds has shape {a.shape}, expected at most n_iter values.")
-        elif a.shape != expected:
-            raise ModelFileError(
-                f"{source}: {name} has shape {a.shape}, but covariance_type={header['covariance_type']!r} with "
-                f"{header['n_components']} components and {header['n_features']} features needs {expected}."
-            )
+        fits = a.shape == expected if name != "lower_bounds" else (a.ndim == 1 and a.shape[0] <= expected[0])
+        if not fits:
+            raise ModelFileError(_shape_message(source, name, a.shape, expected))
         bad = ~np.isfinite(a)
         if bad.any():
             raise ModelFileError(f"{source}: {name} holds {int(bad.sum())} non-finite values (NaN or inf).")

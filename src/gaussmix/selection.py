@@ -29,9 +29,9 @@ import numpy as np
 from scipy.special import xlogy
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_estimator_params, check_sample_weight
+from ._validation import check_estimator_params, check_rows, check_sample_weight
 from .core import EStep, MixtureParams, initial_params, reduce_many, run_em_many
 from .covariance import COVARIANCE_TYPES, get_covariance
 from .data import ArrayData, chunk_rows_for
@@ -394,7 +394,7 @@ def select(
         n_support = data.n_samples
     else:
         template = GaussianMixture()
-        X = validate_data(template, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = check_rows(template, X, reset=True, ensure_min_samples=2)
         feature_names = getattr(template, "feature_names_in_", None)
         weights = check_sample_weight(sample_weight, X)
         n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
@@ -598,7 +598,7 @@ n_iter_, lower_bound_, lower_bounds_ :
         >>> GaussianMixtureIC(n_components=4, covariance_type="full", random_state=0).fit(X).best_n_components_
         2
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = check_rows(self, X, reset=True, ensure_min_samples=2)
         owner = type(self).__name__
         _check_criterion(self.criterion, owner)
         _check_grid(self.n_components, self.covariance_type, owner)
@@ -640,7 +640,7 @@ n_iter_, lower_bound_, lower_bounds_ :
     def _best(self, X) -> GaussianMixture:
         """The chosen model, after checking ``X`` against this estimator (its name in the messages)."""
         check_is_fitted(self)
-        validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_rows(self, X, reset=False)
         return self.best_estimator_
 
     def predict(self, X) -> np.ndarray:

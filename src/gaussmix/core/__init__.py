@@ -3,7 +3,7 @@
 from .em import EMResult, StatsBundle, reduce_many, run_em, run_em_many
 from .estep import EStep
 from .init import INIT_METHODS, initial_params, initial_stats
-from .mstep import mstep, nk_floor
+from .mstep import empty_components, mstep, mstep_reseeding, nk_floor, reseed_empty
 from .params import MixtureParams
 from .stats import SufficientStats
 
@@ -15,7 +15,10 @@ __all__ = [
     "SufficientStats",
     "initial_params",
     "initial_stats",
+    "empty_components",
     "mstep",
+    "mstep_reseeding",
+    "reseed_empty",
     "nk_floor",
     "StatsBundle",
     "reduce_many",

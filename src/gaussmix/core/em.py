@@ -16,7 +16,7 @@ import numpy as np
 
 from .._parallel import single_threaded_blas
 from .estep import EStep
-from .mstep import mstep, nk_floor
+from .mstep import mstep_reseeding, nk_floor
 from .params import MixtureParams
 
 
@@ -111,6 +111,10 @@ def run_em_many(
 ) -> list[EMResult]:
     """Run EM from every start at once, one pass over the data per iteration.
 
+    Every M-step is :func:`gaussmix.core.mstep_reseeding`: a component that lost all its
+    mass is re-seeded (with an ``EmptyComponentWarning``), and a run does not stop at an
+    iteration that re-seeded one.
+
     Each candidate follows exactly the iterations :func:`run_em` would give it alone
     (the same E-step on the same chunks, the same M-step, the same stopping rule); the
     candidates only share the reading of the data.  Candidates may differ in number of
@@ -162,8 +166,11 @@ def run_em_many(
             for i, stats in zip(active, all_stats):
                 run = runs[i]
                 previous = run.lower_bound
+                where = f"EM iteration {n_iter}"
+                if len(runs) > 1:
+                    where += f" of the model with {run.params.n_components} {run.params.covariance_type!r} components"
                 try:
-                    params = mstep(stats, run.params.covariance_type, reg_covar, floor)
+                    params, reseeded = mstep_reseeding(stats, run.params.covariance_type, reg_covar, floor, where)
                 except Exception as exc:
                     if not record_errors:
                         raise
@@ -176,7 +183,8 @@ def run_em_many(
                 change = run.lower_bound - previous
                 if on_iteration is not None:
                     on_iteration(i, n_iter, change)
-                if abs(change) < tol:
+                # A re-seeded component has not been through an E-step yet: never stop there.
+                if abs(change) < tol and not reseeded:
                     run.converged = True
             active = [i for i in active if not runs[i].converged and runs[i].error is None]
     return [run.result() for run in runs]

@@ -65,6 +65,20 @@ def symmetrize(matrices: np.ndarray) -> np.ndarray:
     return 0.5 * (matrices + np.swapaxes(matrices, -1, -2))
 
 
+def clip_diagonal_at_zero(matrices: np.ndarray) -> np.ndarray:
+    """Raise negative diagonal entries of every matrix of a stack to zero, in place.
+
+    A scatter's diagonal holds sums of squares, never negative in exact arithmetic;
+    rounding (float32 chunks, or a component collapsed far from the shift, whose scatter
+    is the difference of two nearly equal numbers) can leave it slightly below zero.
+    Adding a non-negative diagonal never makes a matrix less positive definite.
+    """
+    d = matrices.shape[-1]
+    idx = np.arange(d)
+    matrices[..., idx, idx] = np.maximum(matrices[..., idx, idx], 0.0)
+    return matrices
+
+
 def add_to_diagonal(matrices: np.ndarray, value: float) -> np.ndarray:
     """Add ``value`` to the diagonal of every matrix of a stack, in place."""
     d = matrices.shape[-1]
@@ -80,3 +94,67 @@ def check_symmetric_positive_definite(matrices: np.ndarray, what: str) -> None:
             raise ValueError(f"'{what}' must be symmetric, but matrix {k} is not.")
         if not np.all(np.linalg.eigvalsh(matrix) > 0.0):
             raise ValueError(f"'{what}' must be positive definite, but matrix {k} is not.")
+
+
+#: share of the variance along the principal axis that a split moves into the offset of
+#: the two halves' means: a Gaussian cut at its mean has halves whose means lie
+#: sqrt(2/pi) standard deviations away, each with (1 - 2/pi) of the variance along the cut.
+SPLIT_SHARE = 2.0 / np.pi
+
+
+def principal_axis(matrix: np.ndarray) -> tuple[float, np.ndarray]:
+    """The largest eigenvalue of a symmetric matrix and its unit eigenvector.
+
+    The vector's sign is fixed (its largest entry in absolute value is positive), so
+    the result does not depend on the LAPACK build.
+    """
+    values, vectors = np.linalg.eigh(matrix)
+    vector = vectors[:, -1]
+    if vector[np.argmax(np.abs(vector))] < 0:
+        vector = -vector
+    return float(values[-1]), vector
+
+
+def split_along(covariance: np.ndarray, reg_covar: float) -> tuple[np.ndarray, np.ndarray]:
+    """Offset ``sqrt(2/pi e) v`` and covariance ``C - 2/pi e v v'`` of a moment-matching split.
+
+    ``v`` is the principal axis of ``covariance`` and ``e`` its variance along ``v`` in
+    excess of ``reg_covar`` (so the halves keep at least ``reg_covar`` along ``v``).
+    """
+    value, vector = principal_axis(covariance)
+    excess = max(value - reg_covar, 0.0)
+    offset = np.sqrt(SPLIT_SHARE * excess) * vector
+    return offset, symmetrize(covariance - SPLIT_SHARE * excess * np.outer(vector, vector))
+
+
+def repair_rounding(covariances: np.ndarray, reg_covar: float) -> np.ndarray:
+    """Covariances ``S + reg I`` whose scatter ``S`` rounding left indefinite, made whole.
+
+    A scatter matrix is positive semi-definite in exact arithmetic; summed in float32
+    chunks (or for a component collapsed far from the shift) rounding can leave it
+    slightly indefinite, so that ``S + reg I`` has no Cholesky factor.  Only those
+    matrices (found by a Cholesky attempt, so well-behaved fits are untouched, bit for
+    bit) get their scatter's negative eigenvalues set to zero before ``reg_covar`` is
+    added again: the nearest positive semi-definite scatter.  Without regularization
+    (``reg_covar=0``) that would still be singular: nothing is changed, and the
+    factorisation reports the component.
+    """
+    if not reg_covar > 0.0:
+        return covariances
+    try:
+        np.linalg.cholesky(covariances)
+        return covariances
+    except np.linalg.LinAlgError:
+        pass
+    d = covariances.shape[-1]
+    eye = np.eye(d)
+    for k in range(covariances.shape[0]):
+        if not np.all(np.isfinite(covariances[k])):
+            continue  # reported by the factorisation
+        try:
+            np.linalg.cholesky(covariances[k])
+        except np.linalg.LinAlgError:
+            values, vectors = np.linalg.eigh(covariances[k] - reg_covar * eye)
+            scatter = (vectors * np.maximum(values, 0.0)) @ vectors.T
+            covariances[k] = symmetrize(scatter) + reg_covar * eye
+    return covariances

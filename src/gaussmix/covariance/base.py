@@ -174,6 +174,26 @@ class CovarianceType(ABC):
         """
 
     @abstractmethod
+    def split(self, covariances: np.ndarray, k: int, j: int, reg_covar: float,
+              n_features: int) -> tuple[np.ndarray, np.ndarray]:
+        """Split component ``k`` in two along its principal axis, the second half going to ``j``.
+
+        Used to re-seed a component ``j`` that lost all its mass (see
+        :func:`gaussmix.core.mstep_reseeding`).  The halves' means are ``mu_k - offset`` and
+        ``mu_k + offset`` with ``offset = sqrt(2 / pi * e) v``, where ``v`` is the
+        principal axis of component ``k`` and ``e`` the variance along it in excess of
+        ``reg_covar``; their covariance is component ``k``'s minus ``2 / pi * e v v'``, so
+        the two halves together have component ``k``'s mean and covariance (a Gaussian
+        cut in two at its mean).  Deterministic: no random numbers.
+
+        Returns
+        -------
+        offset : ndarray of shape (n_features,)
+        covariances : ndarray, a new array with ``k`` and ``j`` both set to the halves'
+            covariance (tied: unchanged).
+        """
+
+    @abstractmethod
     def dense(self, covariances: np.ndarray, n_components: int, n_features: int) -> np.ndarray:
         """Every component's covariance as a full matrix, shape (n_components, n_features, n_features)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _xp
+from ._linalg import SPLIT_SHARE
 from ._common import check_positive, check_shape, to_float_array, variances_precisions_cholesky
 from .base import CovarianceType
 
@@ -61,6 +62,17 @@ class DiagCovariance(CovarianceType):
         # produce a negative variance.
         scatter = s2 - 2.0 * m * s1 + nk[:, None] * m * m
         return np.maximum(scatter, 0.0) / nk_reg[:, None] + reg_covar
+
+    def split(self, covariances, k, j, reg_covar, n_features):
+        # The principal axis of a diagonal covariance is the feature of largest variance.
+        covariances = np.array(covariances)
+        axis = int(np.argmax(covariances[k]))
+        excess = max(covariances[k, axis] - reg_covar, 0.0)
+        offset = np.zeros(n_features)
+        offset[axis] = np.sqrt(SPLIT_SHARE * excess)
+        covariances[k, axis] -= SPLIT_SHARE * excess
+        covariances[j] = covariances[k]
+        return offset, covariances
 
     def dense(self, covariances, n_components, n_features):
         return np.asarray(covariances)[:, :, None] * np.eye(n_features)

@@ -75,8 +75,18 @@ class FullCovariance(CovarianceType):
         # Scatter about the new means: s2 - s1 m^T - m s1^T + nk m m^T, exact for any shift.
         cross = s1[:, :, None] * m[:, None, :]
         scatter = s2 - cross - np.swapaxes(cross, 1, 2) + nk[:, None, None] * (m[:, :, None] * m[:, None, :])
+        # Rounding (float32 chunks, a component collapsed far from the shift) can leave a
+        # scatter slightly indefinite: variances are clipped at zero, and a matrix that
+        # still has no Cholesky factor is repaired, before reg_covar counts.
+        _linalg.clip_diagonal_at_zero(scatter)
         covariances = _linalg.symmetrize(scatter / nk_reg[:, None, None])
-        return _linalg.add_to_diagonal(covariances, reg_covar)
+        return _linalg.repair_rounding(_linalg.add_to_diagonal(covariances, reg_covar), reg_covar)
+
+    def split(self, covariances, k, j, reg_covar, n_features):
+        offset, half = _linalg.split_along(covariances[k], reg_covar)
+        covariances = np.array(covariances)
+        covariances[k] = covariances[j] = half
+        return offset, covariances
 
     def dense(self, covariances, n_components, n_features):
         return np.array(covariances)

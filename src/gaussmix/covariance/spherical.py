@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _xp
+from ._linalg import SPLIT_SHARE
 from .diag import DiagCovariance
 
 
@@ -42,6 +43,18 @@ class SphericalCovariance(DiagCovariance):
 
     def second_moment(self, quadratic_moments, XcT, weights):
         return quadratic_moments[:, 0]
+
+    def split(self, covariances, k, j, reg_covar, n_features):
+        # A spherical covariance has no principal axis (nor do its statistics say which
+        # direction the rows spread along): the halves move apart along the diagonal
+        # (1, ..., 1) / sqrt(d), which separates them in every feature, and share the
+        # variance so that the pair keeps the component's total variance.
+        covariances = np.array(covariances)
+        excess = max(covariances[k] - reg_covar, 0.0)
+        offset = np.full(n_features, np.sqrt(SPLIT_SHARE * excess / n_features))
+        covariances[k] -= SPLIT_SHARE * excess / n_features
+        covariances[j] = covariances[k]
+        return offset, covariances
 
     def dense(self, covariances, n_components, n_features):
         return np.asarray(covariances)[:, None, None] * np.eye(n_features)

@@ -74,8 +74,15 @@ class TiedCovariance(CovarianceType):
         # the component means about it (weighted by nk), all in float64.
         cross = s1.T @ m
         scatter = s2 - cross - cross.T + (m.T * nk) @ m
+        # See FullCovariance: rounding must not leave the shared scatter indefinite.
+        _linalg.clip_diagonal_at_zero(scatter)
         covariance = _linalg.symmetrize(scatter / nk_reg.sum())
-        return _linalg.add_to_diagonal(covariance, reg_covar)
+        return _linalg.repair_rounding(_linalg.add_to_diagonal(covariance, reg_covar)[None], reg_covar)[0]
+
+    def split(self, covariances, k, j, reg_covar, n_features):
+        # The shared covariance cannot narrow for one component: only the means move apart.
+        offset, _ = _linalg.split_along(covariances, reg_covar)
+        return offset, np.array(covariances)
 
     def dense(self, covariances, n_components, n_features):
         return np.repeat(np.asarray(covariances)[None], n_components, axis=0)

@@ -9,7 +9,7 @@
 from .array import ArrayData, auto_chunk_rows, chunk_rows_for, row_width
 from .dask_source import DaskData, is_dask_collection
 from .files import from_file
-from .stream import INIT_SAMPLE_ROWS, StreamedSource, from_chunks, open_output
+from .stream import INIT_SAMPLE_ROWS, StreamedSource, from_chunks, fill_output
 
 __all__ = [
     "INIT_SAMPLE_ROWS",
@@ -23,7 +23,7 @@ __all__ = [
     "from_chunks",
     "from_file",
     "is_dask_collection",
-    "open_output",
+    "fill_output",
 ]
 
 

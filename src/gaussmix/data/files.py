@@ -10,6 +10,7 @@ streaming reader :func:`pyarrow.csv.open_csv`.  Parquet and CSV need pyarrow
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+import os
 from os import PathLike
 from pathlib import Path
 
@@ -167,36 +168,81 @@ def _select(names: list[str], columns, weights_column, path: Path) -> tuple[list
 
 
 class NpySource(StreamedSource):
-    """Rows of a 2-D ``.npy`` array, memory-mapped; see :func:`from_file`."""
+    """Rows of a 2-D ``.npy`` array, read chunk by chunk; see :func:`from_file`.
+
+    Each pass opens the file and reads its chunks with ordinary reads that check their
+    length, so a file truncated while a fit runs gives a clear error (a memory map would
+    kill the process with SIGBUS when it touched the missing pages).  Fortran-ordered
+    arrays are memory-mapped instead, with the file's size checked before every chunk.
+    """
 
     def __init__(self, path: Path, columns=None, chunk_rows=None, weights_column=None):
         self.name = f"file {str(path)!r}"
-        try:
-            array = np.load(path, mmap_mode="r", allow_pickle=False)
-        except ValueError as exc:
-            raise ValueError(f"Cannot read {str(path)!r} as a .npy array: {exc}") from None
-        if array.ndim != 2:
-            raise ValueError(f"{str(path)!r} holds a {array.ndim}-D array of shape {array.shape}; need 2-D.")
-        if array.dtype.kind not in "biuf":
-            raise TypeError(f"{str(path)!r} holds non-numeric dtype {array.dtype}.")
-        if array.shape[0] == 0:
+        with open(path, "rb") as fh:
+            try:
+                version = np.lib.format.read_magic(fh)
+                read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                               (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                if read_header is None:
+                    raise ValueError(f"unsupported .npy format version {version}")
+                shape, fortran_order, dtype = read_header(fh)
+            except Exception as exc:  # the header is untrusted text: any parse failure means a bad file
+                raise ValueError(f"Cannot read {str(path)!r} as a .npy array: {exc or type(exc).__name__}") from None
+            self._offset = fh.tell()
+        if dtype.hasobject:
+            raise TypeError(f"{str(path)!r} holds Python objects (dtype {dtype}); need numbers.")
+        if len(shape) != 2:
+            raise ValueError(f"{str(path)!r} holds a {len(shape)}-D array of shape {shape}; need 2-D.")
+        if dtype.kind not in "biuf":
+            raise TypeError(f"{str(path)!r} holds non-numeric dtype {dtype}.")
+        if shape[0] == 0:
             raise ValueError(f"The {self.name} is empty: it has no rows.")
-        names = [str(i) for i in range(array.shape[1])]
+        self._expected_size = self._offset + shape[0] * shape[1] * dtype.itemsize
+        self._check_size(path)
+        names = [str(i) for i in range(shape[1])]
         self._features, self._weights = _select(names, columns, weights_column, path)
-        self._all = self._features == list(range(array.shape[1]))
-        self._array = array
+        self._all = self._features == list(range(shape[1]))
+        self._shape, self._file_dtype, self._fortran = shape, dtype, fortran_order
         self.path = path
         self.chunk_rows = chunk_rows
         self.n_features = len(self._features)
-        self.dtype = np.dtype(np.float32 if array.dtype == np.float32 else np.float64)
-        self._n_samples = array.shape[0]
+        self.dtype = np.dtype(np.float32 if dtype == np.float32 else np.float64)
+        self._n_samples = shape[0]
+
+    def _check_size(self, path) -> None:
+        size = os.stat(path).st_size
+        if size < self._expected_size:
+            raise ValueError(
+                f"The {self.name} is truncated: its header promises {self._expected_size} bytes, "
+                f"the file has {size}. Was it changed while being read?"
+            )
 
     def _read(self) -> Iterator:
         rows = self.chunk_rows or self._rows_hint or 8192
-        for start in range(0, self._array.shape[0], rows):
-            block = self._array[start:start + rows]
-            X = np.asarray(block) if self._all else block[:, self._features]
-            yield (X, None) if self._weights is None else (X, block[:, self._weights])
+        n, d = self._shape
+        if self._fortran:
+            array = np.load(self.path, mmap_mode="r", allow_pickle=False)
+            for start in range(0, n, rows):
+                self._check_size(self.path)
+                yield self._split(np.asarray(array[start:start + rows]))
+            return
+        with open(self.path, "rb") as fh:
+            fh.seek(self._offset)
+            for start in range(0, n, rows):
+                block = np.empty((min(rows, n - start), d), dtype=self._file_dtype)
+                got = fh.readinto(memoryview(block).cast("B"))
+                if got != block.nbytes:
+                    raise ValueError(
+                        f"The {self.name} is truncated: it ended at row {start + got // (d * block.itemsize)} "
+                        f"of the {n} its header promises. Was it changed while being read?"
+                    )
+                if not block.dtype.isnative:
+                    block = block.astype(block.dtype.newbyteorder("="))
+                yield self._split(block)
+
+    def _split(self, block: np.ndarray):
+        X = block if self._all else block[:, self._features]
+        return (X, None) if self._weights is None else (X, block[:, self._weights])
 
 
 class _ArrowSource(StreamedSource):
@@ -205,6 +251,9 @@ class _ArrowSource(StreamedSource):
     def _setup(self, path: Path, schema, columns, weights_column) -> None:
         pa = _pyarrow()
         names = list(schema.names)
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"{str(path)!r} names these columns more than once: {repeated}; names must be unique.")
         self._features, self._weights = _select(names, columns, weights_column, path)
         numeric = (pa.types.is_integer, pa.types.is_floating)
         for i in self._features + ([] if self._weights is None else [self._weights]):
@@ -232,8 +281,6 @@ class ParquetSource(_ArrowSource):
 
     def __init__(self, path: Path, columns=None, chunk_rows=None, weights_column=None):
         _pyarrow()
-        import pyarrow.parquet as pq
-
         self.name = f"Parquet {'folder' if path.is_dir() else 'file'} {str(path)!r}"
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(PARQUET_SUFFIXES)) \
             if path.is_dir() else [path]
@@ -242,7 +289,7 @@ class ParquetSource(_ArrowSource):
         schema = None
         total = 0
         for file in files:
-            meta = pq.ParquetFile(file)
+            meta = _parquet_file(file)
             if schema is None:
                 schema = meta.schema_arrow
             elif not meta.schema_arrow.equals(schema):
@@ -257,14 +304,32 @@ class ParquetSource(_ArrowSource):
         self._n_samples = total
 
     def _read(self) -> Iterator:
-        import pyarrow.parquet as pq
-
         rows = self.chunk_rows or self._rows_hint or 8192
         wanted = self.feature_names + ([] if self.weights_name is None else [self.weights_name])
         for file in self.files:
-            with pq.ParquetFile(file) as reader:
-                for batch in reader.iter_batches(batch_size=rows, columns=wanted, use_threads=False):
+            with _parquet_file(file) as reader:
+                batches = reader.iter_batches(batch_size=rows, columns=wanted, use_threads=False)
+                while True:
+                    try:
+                        batch = next(batches)
+                    except StopIteration:
+                        break
+                    except (_pyarrow().ArrowInvalid, OSError) as exc:
+                        raise ValueError(f"Cannot read the Parquet file {str(file)!r}: {exc}") from None
                     yield self._to_numpy(batch)
+
+
+def _parquet_file(file: Path):
+    """``pyarrow.parquet.ParquetFile``, with the file named when it is not valid Parquet."""
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(file)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowInvalid, OSError) as exc:  # OSError: e.g. metadata that cannot be deserialised
+        raise ValueError(f"Cannot read the Parquet file {str(file)!r}: {exc}") from None
 
 
 class CsvSource(_ArrowSource):

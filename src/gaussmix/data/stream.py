@@ -25,6 +25,8 @@ that many rows is sampled whole, in row order, without drawing a random number, 
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
@@ -32,6 +34,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from .._files import move_into_place, new_temp
+from .._validation import cast_in_range
 from ..exceptions import InvalidRowsError
 from .array import ArrayData, ChunkedRows
 
@@ -226,7 +230,7 @@ def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str,
         )
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{where} has non-numeric dtype {X.dtype}.")
-    X = X.astype(dtype, copy=False)
+    X = cast_in_range(X, dtype, where)
     if check_finite:
         _check_finite(X, where, start)
     if w is not None:
@@ -235,7 +239,7 @@ def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str,
             raise TypeError(f"The sample weights of {where} have non-numeric dtype {w.dtype}.")
         if w.shape != (X.shape[0],):
             raise ValueError(f"The sample weights of {where} have shape {w.shape}, expected ({X.shape[0]},).")
-        w = w.astype(dtype, copy=False)
+        w = cast_in_range(w, dtype, f"the sample weights of {where}")
         if check_finite:
             _check_finite(w[:, None], f"the sample weights of {where}", start)
             if np.any(w < 0):
@@ -363,24 +367,76 @@ def from_chunks(make_iter: Callable[[], Iterable], *, chunk_rows: int | None = N
     return ChunksSource(make_iter, chunk_rows, on_invalid)
 
 
-def open_output(out, shape: tuple[int, ...], dtype, overwrite: bool = False) -> np.ndarray:
-    """Where per-row results go: a new array (``out=None``) or a new ``.npy`` file.
+def fill_output(out, shape: tuple[int, ...], dtype, fill, overwrite: bool = False) -> np.ndarray:
+    """``fill(target)`` on where per-row results go: a new array, or a new ``.npy`` file.
 
-    A path is opened with :func:`numpy.lib.format.open_memmap` and filled chunk by
-    chunk; an existing file is refused unless ``overwrite=True``.
+    With ``out=None`` the target is a new array in memory.  With a path the target is a
+    memory-mapped temporary ``.npy`` file next to it, its disk space reserved up front
+    (so a full disk is an ``OSError`` before any row is written, not a crash inside a
+    memory map); only when ``fill`` returns is it renamed to ``out``.  If anything fails
+    (a read error, an interrupt, a full disk) the temporary file is removed and ``out``
+    is left as it was.  An existing ``out`` is refused unless ``overwrite=True``.
+
+    Parameters
+    ----------
+    out : None or str or path-like ending in ``.npy``
+    shape : tuple of int
+    dtype : dtype of the results
+    fill : callable(target) -> None
+        Writes every row of ``target``.
+    overwrite : bool, default=False
+
+    Returns
+    -------
+    ndarray
+        The filled array; for a path, the finished file memory-mapped (``r+``).
 
     Examples
     --------
-    >>> open_output(None, (2, 3), np.float64).shape
-    (2, 3)
+    >>> import os, tempfile
+    >>> fill_output(None, (2, 3), np.float64, lambda t: t.fill(1.0)).sum()
+    np.float64(6.0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "ones.npy")
+    >>> fill_output(path, (2,), np.int64, lambda t: t.fill(1)).tolist(), sorted(os.listdir(os.path.dirname(path)))
+    ([1, 1], ['ones.npy'])
     """
     if out is None:
-        return np.empty(shape, dtype=dtype)
+        target = np.empty(shape, dtype=dtype)
+        fill(target)
+        return target
     if not isinstance(out, (str, PathLike)):
         raise TypeError(f"out must be None or a path to a .npy file, got {type(out).__name__}.")
     path = Path(out)
     if path.suffix != ".npy":
         raise ValueError(f"out must be a path ending in .npy, got {str(path)!r}.")
+    if path.is_dir():
+        raise IsADirectoryError(f"out={str(path)!r} is a folder.")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it.")
-    return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+    tmp = new_temp(path)
+    try:
+        target = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
+        _reserve(tmp)
+        fill(target)
+        target.flush()
+        del target
+        move_into_place(tmp, path, overwrite)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return np.load(path, mmap_mode="r+")
+
+
+def _reserve(path: Path) -> None:
+    """Allocate the file's blocks now: writes through a memory map cannot report a full disk."""
+    if not hasattr(os, "posix_fallocate"):  # pragma: no cover - macOS, Windows
+        return
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise
+        # the file system cannot reserve space (EOPNOTSUPP, EINVAL): write as before
+    finally:
+        os.close(fd)
