@@ -34,14 +34,24 @@ def check(outcome: faults.Outcome) -> None:
 
 # ------------------------------------------------------ source files
 @pytest.mark.parametrize("fmt, action", [
-    ("npy", "deleted"), ("npy", "replaced by other rows"),
+    ("npy", "deleted"), ("npy", "truncated to half"),
     ("csv", "deleted"), ("csv", "truncated to half"), ("csv", "truncated mid-row"),
-    ("parquet", "deleted"),
+    ("parquet", "deleted"), ("parquet", "truncated to half"),
 ])
 @pytest.mark.parametrize("mid_pass", [False, True], ids=["between-passes", "mid-pass"])
 def test_a_damaged_source_file_gives_a_clear_error_and_keeps_the_estimator(fmt, action, mid_pass, tmp_path):
     needs_pyarrow(fmt)
     check(faults.file_case(fmt, action, mid_pass, N_ROWS, tmp_path))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "file sources reopen the file on every pass without checking that it is the same file: one replaced "
+    "mid-fit by another with as many rows is read silently, and the fit mixes passes over the old and the new "
+    "rows (data/files.py; compare the file's size, mtime and inode with those seen at the first pass)"))
+@pytest.mark.parametrize("fmt", ["npy", "csv", "parquet"])
+def test_a_source_file_replaced_mid_fit_is_noticed(fmt, tmp_path):
+    needs_pyarrow(fmt)
+    check(faults.file_case(fmt, "replaced by other rows", False, N_ROWS, tmp_path))
 
 
 # Found (fixed since): ParquetSource lets pyarrow's ArrowInvalid ('Parquet magic bytes not found in
