@@ -179,3 +179,31 @@ def test_weights_too_large_for_float32_rows_are_a_value_error(tmp_path, where):
     pq.write_table(pa.table({"a": X[:, 0], "b": X[:, 1], "w": np.full(20, 1e300)}), tmp_path / "w.parquet")
     with pytest.raises(ValueError):
         fit_file(tmp_path / "w.parquet", weights_column="w")
+
+
+#: a Parquet file from the fuzzer (mutated metadata), zlib-compressed and base64-encoded
+_PARQUET_WIDE_INT = (
+    "eNptUz1vE0EQndtzDutkBSfKrnaFCxd4lUixOVvEQsgUe/Gn4gjbEiA6LMsyoOAYJ3AIpaKkRBSIX5CS0gUVNT+GH0DBzN7ZMYTR"
+    "3cze7Ju3b0Z7PTMo8xTP8GyXexy2AbwdALiABQe+w+U+93kWd7ycZHCB702f7carxdYWIv3bDL17i7mfAYmAsy46IkLPN/n2FQOm"
+    "bkhC+0DQCq8uz1TPXExPh9MNDEEpCMq0KI+LQfVfGVXYdREoNyxsTYLvMDfFeEp1D0B6Z6Pn41dD7pGEFGeSvQtOfpMmVmASTr7T"
+    "MlOgfKUAXZImfJVTNQ05vqkOwMsqquFM+OKjIz45+q5OL2ewEOszUPtx39RvFkNtz1OapZGSyFhCBpaqJx7rhaO/Onv/K8K5xEWZ"
+    "lYKKLbt0xDdH/2D6l3N9ANfOF1ohGU0ZxAdX+DotvrigcjJjBoOHT+7Hs5E/2R1rhqxvYjsyJjLhxDSNmZjDic2FoTENWpz3EB5Z"
+    "aJ3clFzLfj8ih6CnVIf1beJpUD5MmE2j2bSVEfmRJTYrOyQ3rneMPTeRFEeL71DE7zbtJxZ2CH70kpoYJZ2EZmBWetb4r+z4PSLv"
+    "9U1o+VskpZ6AG0tM/9g21fprNCY+uj2J4lb76/wPQOZnw/nrN+Pz4mg2Kw7n89Mo/3Y8P3txOs1XqqWgVFY1vGfxA5d4ZXv47/0B"
+    "XwiiJQ=="
+)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "ParquetSource._parquet_file wraps ArrowInvalid and OSError but not ArrowNotImplementedError: metadata "
+    "declaring 'Integers with more than 64 bits' escapes from pyarrow unwrapped (data/files.py; found by the "
+    "300 s fuzz run after the fixes)"))
+def test_a_parquet_file_with_unsupported_metadata_is_a_value_error(tmp_path):
+    import base64
+    import zlib
+
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "wide.parquet"
+    path.write_bytes(zlib.decompress(base64.b64decode("".join(_PARQUET_WIDE_INT))))
+    with pytest.raises(ValueError, match="wide.parquet"):
+        fit_file(path)

@@ -483,6 +483,21 @@ def test_float32_full_covariances_seeded_on_one_row_fit(init_params):
 
 
 @pytest.mark.xfail(strict=True, reason=(
+    "float32 range: rows 5.6e16 apart give a collapsed component precision ~1/reg_covar, and the E-step's "
+    "float32 product of quadratic features (~3e33) with it overflows (RuntimeWarning 'overflow encountered in "
+    "matmul', core/estep.py) instead of a clear error or a float64 fallback (found by the fuzzer)"))
+def test_float32_rows_whose_scaled_squares_overflow_give_no_runtime_warning():
+    X = np.array([[-1753.403], [-5.5994438e16], [2.0], [0.0]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            GaussianMixture(2, max_iter=3, random_state=0).fit(X)
+        except ValueError as exc:
+            assert_clear_error(exc)
+
+
+@pytest.mark.xfail(strict=True, reason=(
     "float64 M-step: second moments about one shared shift lose eps64 x (distance from the shift)^2 "
     "~ 3.6e-7 to cancellation, a third of reg_covar=1e-6, so variances of components collapsed onto "
     "duplicate rows far from the mixture's mean come out as 1.0e-6..1.4e-6 instead of reg_covar and the "
