@@ -363,8 +363,18 @@ def test_chunk_source_fit_gives_a_valid_mixture_or_a_clear_error(data, params, c
     _, error = expect_fit_or_clear_error(lambda: gm.fit(source))
     if error is None:
         check_valid_fit(gm, X, w, k)
-        # Predictions through the source equal those on the array.
-        np.testing.assert_array_equal(gm.predict(source), gm.predict(X))
+        # Predictions through the source equal those on the array, to rounding: its chunks differ,
+        # and so may the products' rounding; labels may differ only between components tied to rounding.
+        if not resolved(gm, X):
+            return
+        # A responsibility moves by about the error of the log-probabilities it comes from.
+        eps = np.finfo(compute_dtype(X)).eps
+        atol = max(4 * (k + 1) * eps, float(np.max(log_density_tolerance(gm, X, gm.score_samples(X)))))
+        proba, proba_source = gm.predict_proba(X), gm.predict_proba(source)
+        np.testing.assert_allclose(proba_source, proba, rtol=0, atol=atol)
+        ordered = np.sort(proba, axis=1)
+        clear = ordered[:, -1] - (ordered[:, -2] if k > 1 else 0) > 2 * atol
+        np.testing.assert_array_equal(gm.predict(source)[clear], gm.predict(X)[clear])
 
 
 @examples(80)
