@@ -352,7 +352,7 @@ class ParquetSource(_ArrowSource):
                         batch = next(batches)
                     except StopIteration:
                         break
-                    except (_pyarrow().ArrowInvalid, OSError) as exc:
+                    except (_pyarrow().ArrowException, OSError) as exc:
                         raise ValueError(f"Cannot read the Parquet file {str(file)!r}: {exc}") from None
                     yield self._to_numpy(batch)
 
@@ -366,7 +366,7 @@ def _parquet_file(file: Path):
         return pq.ParquetFile(file)
     except FileNotFoundError:
         raise
-    except (pa.ArrowInvalid, OSError) as exc:  # OSError: e.g. metadata that cannot be deserialised
+    except (pa.ArrowException, OSError) as exc:  # e.g. metadata that cannot be deserialised or is unsupported
         raise ValueError(f"Cannot read the Parquet file {str(file)!r}: {exc}") from None
 
 
@@ -394,7 +394,7 @@ class CsvSource(_ArrowSource):
         try:
             return pa.csv.open_csv(pa.input_stream(str(self.path), compression="detect"),
                                    convert_options=convert)
-        except pa.ArrowInvalid as exc:
+        except pa.ArrowException as exc:
             raise ValueError(f"Cannot read the {self.name}: {exc}") from None
 
     def _read(self) -> Iterator:
@@ -405,6 +405,6 @@ class CsvSource(_ArrowSource):
                     batch = reader.read_next_batch()
                 except StopIteration:
                     return
-                except pa.ArrowInvalid as exc:
+                except pa.ArrowException as exc:
                     raise ValueError(f"Cannot read the {self.name}: {exc}") from None
                 yield self._to_numpy(batch)
