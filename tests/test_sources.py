@@ -388,3 +388,33 @@ def test_select_on_a_file_source_equals_in_memory(files, monkeypatch):
     for k, t in result.ranking:
         gm = GaussianMixture(k, covariance_type=t, n_init=2, random_state=0)
         assert_same_fit(result.model(k, t), gm.fit(from_file(files["npy"], chunk_rows=64)))
+
+
+@pytest.mark.parametrize("fmt", ["npy", "csv", "parquet"])
+def test_a_file_changed_after_opening_is_refused(tmp_path, fmt):
+    pytest.importorskip("pyarrow")
+    X = np.random.RandomState(0).normal(size=(200, 2))
+    path = tmp_path / f"x.{fmt}"
+
+    def write(rows):
+        if fmt == "npy":
+            np.save(path, rows)
+        else:
+            import pyarrow as pa
+            import pyarrow.csv
+            import pyarrow.parquet
+
+            table = pa.table({"a": rows[:, 0], "b": rows[:, 1]})
+            (pyarrow.csv.write_csv if fmt == "csv" else pyarrow.parquet.write_table)(table, path)
+
+    write(X)
+    source = from_file(path)
+    gm = GaussianMixture(2, random_state=0).fit(source)
+    before = gm.means_.copy()
+    write(X[::-1] + 1.0)  # same number of rows, other values
+    with pytest.raises(ValueError, match="changed on disk since it was opened"):
+        gm.fit(source)
+    np.testing.assert_array_equal(gm.means_, before)  # the previous fit is kept whole
+    path.unlink()
+    with pytest.raises(FileNotFoundError, match="no longer exists"):
+        gm.predict(source)

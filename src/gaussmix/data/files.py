@@ -131,6 +131,7 @@ def from_file(path: str | PathLike, *, columns: Sequence[str | int] | None = Non
             f"Cannot tell the format of {str(path)!r}: expected a .npy, .parquet/.pq or .csv file, or a folder of "
             "Parquet files."
         )
+    source.pin()
     if dtype is not None:
         source.dtype = dtype
     if on_invalid == "drop":
@@ -167,7 +168,43 @@ def _select(names: list[str], columns, weights_column, path: Path) -> tuple[list
     return features, weights
 
 
-class NpySource(StreamedSource):
+class _FileSource(StreamedSource):
+    """A source reading files: it pins their identity when opened and refuses to read
+    them once they have changed (replaced, rewritten, truncated or grown), so that a fit
+    never mixes rows of two versions of a file."""
+
+    files: list[Path]
+
+    def pin(self) -> None:
+        """Record the files' identity (device, inode, size, modification time) now."""
+        self._pinned = [self._identity(file) for file in self.files]
+
+    @staticmethod
+    def _identity(file: Path):
+        try:
+            st = os.stat(file)
+        except FileNotFoundError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _check_unchanged(self) -> None:
+        pinned = getattr(self, "_pinned", None)
+        if pinned is None:
+            return
+        for file, before in zip(self.files, pinned):
+            now = self._identity(file)
+            who = f"The {self.name}" if len(self.files) == 1 else f"{str(file)!r} in the {self.name}"
+            if now is None:
+                raise FileNotFoundError(f"{who} no longer exists.")
+            if now != before:
+                raise ValueError(
+                    f"{who} changed on disk since it was opened (replaced, rewritten, truncated or grown): "
+                    "reading on would mix two versions of the data. Open it again with gaussmix.from_file "
+                    "to use the new contents."
+                )
+
+
+class NpySource(_FileSource):
     """Rows of a 2-D ``.npy`` array, read chunk by chunk; see :func:`from_file`.
 
     Each pass opens the file and reads its chunks with ordinary reads that check their
@@ -204,6 +241,7 @@ class NpySource(StreamedSource):
         self._all = self._features == list(range(shape[1]))
         self._shape, self._file_dtype, self._fortran = shape, dtype, fortran_order
         self.path = path
+        self.files = [path]
         self.chunk_rows = chunk_rows
         self.n_features = len(self._features)
         self.dtype = np.dtype(np.float32 if dtype == np.float32 else np.float64)
@@ -245,7 +283,7 @@ class NpySource(StreamedSource):
         return (X, None) if self._weights is None else (X, block[:, self._weights])
 
 
-class _ArrowSource(StreamedSource):
+class _ArrowSource(_FileSource):
     """Shared column selection and conversion for pyarrow-backed sources."""
 
     def _setup(self, path: Path, schema, columns, weights_column) -> None:
@@ -314,7 +352,7 @@ class ParquetSource(_ArrowSource):
                         batch = next(batches)
                     except StopIteration:
                         break
-                    except (_pyarrow().ArrowInvalid, OSError) as exc:
+                    except (_pyarrow().ArrowException, OSError) as exc:
                         raise ValueError(f"Cannot read the Parquet file {str(file)!r}: {exc}") from None
                     yield self._to_numpy(batch)
 
@@ -328,7 +366,7 @@ def _parquet_file(file: Path):
         return pq.ParquetFile(file)
     except FileNotFoundError:
         raise
-    except (pa.ArrowInvalid, OSError) as exc:  # OSError: e.g. metadata that cannot be deserialised
+    except (pa.ArrowException, OSError) as exc:  # e.g. metadata that cannot be deserialised or is unsupported
         raise ValueError(f"Cannot read the Parquet file {str(file)!r}: {exc}") from None
 
 
@@ -342,6 +380,7 @@ class CsvSource(_ArrowSource):
         pa = _pyarrow()
         self.name = f"CSV file {str(path)!r}"
         self.path = path
+        self.files = [path]
         self.chunk_rows = chunk_rows
         with self._open() as reader:
             schema = reader.schema
@@ -355,7 +394,7 @@ class CsvSource(_ArrowSource):
         try:
             return pa.csv.open_csv(pa.input_stream(str(self.path), compression="detect"),
                                    convert_options=convert)
-        except pa.ArrowInvalid as exc:
+        except pa.ArrowException as exc:
             raise ValueError(f"Cannot read the {self.name}: {exc}") from None
 
     def _read(self) -> Iterator:
@@ -366,6 +405,6 @@ class CsvSource(_ArrowSource):
                     batch = reader.read_next_batch()
                 except StopIteration:
                     return
-                except pa.ArrowInvalid as exc:
+                except pa.ArrowException as exc:
                     raise ValueError(f"Cannot read the {self.name}: {exc}") from None
                 yield self._to_numpy(batch)

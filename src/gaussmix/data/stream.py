@@ -116,6 +116,7 @@ class StreamedSource(ChunkedRows):
         start = 0  # rows served
         read = 0  # rows read, valid or not
         dropped = 0
+        self._check_unchanged()
         items = iter(self._read())
         for index, item in enumerate(items):
             X, w = item if isinstance(item, tuple) else (item, None)
@@ -143,6 +144,7 @@ class StreamedSource(ChunkedRows):
                 hi = min(lo + rows, X.shape[0])
                 yield start + lo, start + hi, X[lo:hi], None if w is None else w[lo:hi]
             start += X.shape[0]
+        self._check_unchanged()
         if start == 0:
             if dropped:
                 raise InvalidRowsError(
@@ -156,6 +158,10 @@ class StreamedSource(ChunkedRows):
             )
         self._n_samples = start
         self.n_invalid = dropped
+
+    def _check_unchanged(self) -> None:
+        """Raise if the data behind the source changed since it was opened (a hook; files
+        implement it), so that no pass and no fit mixes two versions of the data."""
 
     def _invalid_rows_error(self, invalid: np.ndarray, items: Iterator, index: int, read: int) -> InvalidRowsError:
         """The error refusing invalid rows: reads the rest of the pass to count them all."""
