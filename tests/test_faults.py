@@ -44,10 +44,9 @@ def test_a_damaged_source_file_gives_a_clear_error_and_keeps_the_estimator(fmt, 
     check(faults.file_case(fmt, action, mid_pass, N_ROWS, tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "file sources reopen the file on every pass without checking that it is the same file: one replaced "
-    "mid-fit by another with as many rows is read silently, and the fit mixes passes over the old and the new "
-    "rows (data/files.py; compare the file's size, mtime and inode with those seen at the first pass)"))
+# Found (fixed since): file sources reopen the file on every pass without checking that it is the same file:
+# one replaced mid-fit by another with as many rows is read silently, and the fit mixes passes over the old
+# and the new rows (data/files.py; compare the file's size, mtime and inode with those seen at the first pass)
 @pytest.mark.parametrize("fmt", ["npy", "csv", "parquet"])
 def test_a_source_file_replaced_mid_fit_is_noticed(fmt, tmp_path):
     needs_pyarrow(fmt)

@@ -194,10 +194,9 @@ _PARQUET_WIDE_INT = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ParquetSource._parquet_file wraps ArrowInvalid and OSError but not ArrowNotImplementedError: metadata "
-    "declaring 'Integers with more than 64 bits' escapes from pyarrow unwrapped (data/files.py; found by the "
-    "300 s fuzz run after the fixes)"))
+# Found (fixed since): ParquetSource._parquet_file wraps ArrowInvalid and OSError but not
+# ArrowNotImplementedError: metadata declaring 'Integers with more than 64 bits' escapes from pyarrow
+# unwrapped (data/files.py; found by the 300 s fuzz run after the fixes)
 def test_a_parquet_file_with_unsupported_metadata_is_a_value_error(tmp_path):
     import base64
     import zlib
