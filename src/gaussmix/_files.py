@@ -10,6 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 
 def new_temp(path: Path) -> Path:
     """An empty temporary file next to ``path``, with the permissions a new file gets.
@@ -67,3 +69,35 @@ def move_into_place(tmp: Path, path: Path, overwrite: bool, hint: str = "pass ov
         os.replace(tmp, path)
         return
     tmp.unlink()
+
+
+def read_npy_header(fh) -> tuple[tuple[int, ...], bool, np.dtype]:
+    r"""``(shape, fortran_order, dtype)`` from the header of an ``.npy`` stream, leaving
+    ``fh`` at the first data byte; nothing is allocated.
+
+    The header is untrusted text: any failure to parse it (bad magic, unknown version,
+    a truncated or malformed dictionary) is a ``ValueError`` saying what is wrong.
+
+    Examples
+    --------
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> np.save(buffer, np.zeros((2, 3)))
+    >>> _ = buffer.seek(0)
+    >>> read_npy_header(buffer)
+    ((2, 3), False, dtype('float64'))
+    >>> read_npy_header(io.BytesIO(b"PK\x03\x04 not an npy"))
+    Traceback (most recent call last):
+    ...
+    ValueError: the magic string is not correct; expected b'\x93NUMPY', got b'PK\x03\x04 n'
+    """
+    try:
+        version = np.lib.format.read_magic(fh)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f"unsupported .npy format version {version}")
+        shape, fortran_order, dtype = read_header(fh)
+    except Exception as exc:  # any parse failure of untrusted bytes means a bad file
+        raise ValueError(str(exc) or type(exc).__name__) from None
+    return tuple(shape), bool(fortran_order), dtype

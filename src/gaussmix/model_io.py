@@ -43,7 +43,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _xp
-from ._files import move_into_place, new_temp
+from ._files import move_into_place, new_temp, read_npy_header
 from .covariance import get_covariance
 from .exceptions import CovarianceError, ModelFileError
 
@@ -436,13 +436,8 @@ def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shape: tu
         raise ModelFileError(f"{source}: {name}.npy is larger than its shape allows; refusing it (zip bomb?).")
     buffer = io.BytesIO(raw)
     try:
-        version = np.lib.format.read_magic(buffer)
-        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-        if read_header is None:
-            raise ValueError(f"unsupported .npy version {version}")
-        declared, fortran_order, dtype = read_header(buffer)
-    except Exception as exc:  # untrusted bytes: any parse failure is a bad file
+        declared, fortran_order, dtype = read_npy_header(buffer)
+    except ValueError as exc:
         raise ModelFileError(f"{source}: {name}.npy is not a valid .npy array ({exc}).") from None
     if dtype.hasobject:
         raise ModelFileError(f"{source}: {name}.npy holds Python objects (pickle); refusing it.")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import read_npy_header
 from .stream import StreamedSource, check_on_invalid
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -217,14 +218,9 @@ class NpySource(_FileSource):
         self.name = f"file {str(path)!r}"
         with open(path, "rb") as fh:
             try:
-                version = np.lib.format.read_magic(fh)
-                read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                               (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-                if read_header is None:
-                    raise ValueError(f"unsupported .npy format version {version}")
-                shape, fortran_order, dtype = read_header(fh)
-            except Exception as exc:  # the header is untrusted text: any parse failure means a bad file
-                raise ValueError(f"Cannot read {str(path)!r} as a .npy array: {exc or type(exc).__name__}") from None
+                shape, fortran_order, dtype = read_npy_header(fh)
+            except ValueError as exc:
+                raise ValueError(f"Cannot read {str(path)!r} as a .npy array: {exc}") from None
             self._offset = fh.tell()
         if dtype.hasobject:
             raise TypeError(f"{str(path)!r} holds Python objects (dtype {dtype}); need numbers.")
