@@ -418,3 +418,11 @@ def test_a_file_changed_after_opening_is_refused(tmp_path, fmt):
     path.unlink()
     with pytest.raises(FileNotFoundError, match="no longer exists"):
         gm.predict(source)
+
+
+def test_column_names_that_are_not_utf8_are_named(tmp_path):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"\xff\xfe,b\n1,2\n3,4\n5,6\n")
+    with pytest.raises(ValueError, match="latin.csv.*not UTF-8"):
+        from_file(path)

@@ -284,7 +284,10 @@ class _ArrowSource(_FileSource):
 
     def _setup(self, path: Path, schema, columns, weights_column) -> None:
         pa = _pyarrow()
-        names = list(schema.names)
+        try:
+            names = list(schema.names)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"The column names of {str(path)!r} are not UTF-8 text ({exc}).") from None
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"{str(path)!r} names these columns more than once: {repeated}; names must be unique.")
