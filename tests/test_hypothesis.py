@@ -539,19 +539,22 @@ _COLLAPSING = dict(n_components=3, covariance_type="diag", reg_covar=1e-6, max_i
                    precisions_init=[[1e-6, 1e-6], [1e-6, 1e-6], [1e-8, 1e-8]])
 
 
-@pytest.mark.parametrize("source", ["chunks", "weighted chunks", "dask"])
+@pytest.mark.parametrize("source", ["chunks", "weighted chunks", "dask", "torch"])
 def test_float64_collapsed_component_far_from_the_mean_every_source(source):
     """The recentred statistics (core/em.py: cancelling_components) work through ``data.reduce``:
-    streamed chunks of 7 rows, with sample weights, and Dask blocks give the array fit's result."""
+    streamed chunks of 7 rows, with sample weights, Dask blocks and a tensor give the array fit's result."""
     X = _collapsing_data()
     w = np.full(len(X), 2.0)
     if source == "chunks":
         data, weights = from_chunks(lambda: (X[i:i + 7] for i in range(0, len(X), 7))), None
     elif source == "weighted chunks":
         data, weights = from_chunks(lambda: ((X[i:i + 7], w[i:i + 7]) for i in range(0, len(X), 7))), w
-    else:
+    elif source == "dask":
         da = pytest.importorskip("dask.array")
         data, weights = da.from_array(X, chunks=(13, 2)), None
+    else:
+        torch = pytest.importorskip("torch")
+        data, weights = torch.tensor(X), None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reference = GaussianMixture(**_COLLAPSING).fit(X, sample_weight=weights)
