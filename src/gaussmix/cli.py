@@ -275,6 +275,15 @@ def _components_option(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _em_options(fn):
+    """The EM loop's options, shared by ``fit`` and ``select``."""
+    fn = click.option("--reg-covar", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+                      help="Added to the diagonal of every covariance.")(fn)
+    fn = click.option("--tol", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+                      help="Stop when the mean log-likelihood changes by less.")(fn)
+    return click.option("--max-iter", type=click.IntRange(min=0), default=100, show_default=True)(fn)
+
+
 def _data_options(fn=None, *, model: bool = False):
     """--columns, --weights-column, --drop-invalid, --float32 for a command that reads DATA."""
     if fn is None:
@@ -607,11 +616,7 @@ Examples:
               help="Initializations; the best is kept.")
 @click.option("--init", "init_params", type=click.Choice(INIT_METHODS), default="kmeans", show_default=True,
               help="How initializations start.")
-@click.option("--max-iter", type=click.IntRange(min=0), default=100, show_default=True)
-@click.option("--tol", type=click.FloatRange(min=0), default=1e-3, show_default=True,
-              help="Stop when the mean log-likelihood changes by less.")
-@click.option("--reg-covar", type=click.FloatRange(min=0), default=1e-6, show_default=True,
-              help="Added to the diagonal of every covariance.")
+@_em_options
 @click.option("--seed", type=int, default=None, help="random_state: the same seed gives the same model.")
 @_data_options
 @click.option("--n-jobs", type=int, default=None, help="Threads (default: all CPUs).")
@@ -847,9 +852,7 @@ Examples:
 @click.option("--n-init", type=click.IntRange(min=1), default=1, show_default=True,
               help="Initializations per candidate.")
 @click.option("--init", "init_params", type=click.Choice(INIT_METHODS), default="kmeans", show_default=True)
-@click.option("--max-iter", type=click.IntRange(min=0), default=100, show_default=True)
-@click.option("--tol", type=click.FloatRange(min=0), default=1e-3, show_default=True)
-@click.option("--reg-covar", type=click.FloatRange(min=0), default=1e-6, show_default=True)
+@_em_options
 @click.option("--seed", type=int, default=None, help="random_state of every candidate.")
 @_data_options
 @click.option("--n-jobs", type=int, default=None, help="Threads (default: all CPUs).")
