@@ -445,3 +445,20 @@ def test_docs_cli_md_has_every_subcommand_and_option():
         options = [o for p in command.params if isinstance(p, click.Option) for o in p.opts if o.startswith("--")]
         missing = [o for o in options if f"`{o}`" not in section and o not in ("--json", "--quiet")]
         assert not missing, (name, missing)
+
+
+def test_a_full_disk_while_writing_npy_predictions_is_one_line_and_leaves_nothing(files, model_file, tmp_path,
+                                                                                   monkeypatch):
+    import errno
+    import os
+
+    if not hasattr(os, "posix_fallocate"):
+        pytest.skip("no posix_fallocate here")
+
+    def full(fd, offset, length):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    result = run("predict", model_file, files["csv"], "--columns", "a,b", "-o", tmp_path / "labels.npy", ok=False)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "No space" in result.stderr
+    assert list(tmp_path.iterdir()) == []

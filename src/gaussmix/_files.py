@@ -6,6 +6,7 @@ was, and an existing file is replaced only when asked.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -33,6 +34,60 @@ def new_temp(path: Path) -> Path:
     return Path(tmp)
 
 
+def check_new(path, overwrite: bool, hint: str = "pass overwrite=True") -> Path:
+    """``path`` as a Path after checking that a new file may be written there.
+
+    Raises
+    ------
+    IsADirectoryError
+        ``path`` is a folder.
+    FileExistsError
+        ``path`` exists and ``overwrite`` is False; the message ends with ``hint``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_new(tempfile.mkdtemp(), overwrite=True)
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: ... is a folder, not a file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder, not a file.")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{str(path)!r} exists; {hint} to replace it.")
+    return path
+
+
+def open_npy(tmp: Path, dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """A new ``.npy`` file at ``tmp``, memory-mapped for writing, its disk space reserved.
+
+    Writes through a memory map cannot report a full disk (the process gets SIGBUS), so
+    the file's blocks are allocated up front (``posix_fallocate``): a full disk or a file
+    size limit is an ``OSError`` here, before any row is written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> tmp = new_temp(pathlib.Path(tempfile.mkdtemp()) / "out.npy")
+    >>> open_npy(tmp, np.float64, (2, 3)).shape
+    (2, 3)
+    """
+    array = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
+    if hasattr(os, "posix_fallocate"):  # not on macOS or Windows: write as before
+        fd = os.open(tmp, os.O_RDWR)
+        try:
+            os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+                raise
+            # the file system cannot reserve space (EOPNOTSUPP, EINVAL): write as before
+        finally:
+            os.close(fd)
+    return array
+
+
 def move_into_place(tmp: Path, path: Path, overwrite: bool, hint: str = "pass overwrite=True") -> None:
     """Rename the finished ``tmp`` to ``path``; without ``overwrite`` an existing file is never replaced.
 
@@ -56,7 +111,7 @@ def move_into_place(tmp: Path, path: Path, overwrite: bool, hint: str = "pass ov
     if overwrite:
         os.replace(tmp, path)
         return
-    refused = FileExistsError(f"{str(path)!r} exists; {hint} to replace it.")
+    refused = FileExistsError(f"{str(path)!r} exists; {hint} to replace it.")  # as check_new says
     try:
         os.link(tmp, path)  # fails if path exists, atomically
     except FileExistsError:

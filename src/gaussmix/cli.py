@@ -50,7 +50,7 @@ import click
 import numpy as np
 
 from . import __version__
-from ._files import move_into_place, new_temp
+from ._files import check_new, move_into_place, new_temp, open_npy
 
 __all__ = ["main", "parse_components"]
 
@@ -351,12 +351,7 @@ def _load(path):
 
 
 def _check_new(path, overwrite: bool) -> Path:
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{str(path)!r} is a folder.")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass --overwrite to replace it.")
-    return path
+    return check_new(path, overwrite, hint="pass --overwrite")
 
 
 def _save_model(model, path, overwrite: bool) -> Path:
@@ -402,7 +397,7 @@ class _RowWriter:
         try:
             if self.kind == ".npy":
                 shape = (n_rows,) if vector else (n_rows, len(columns))
-                self._array = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=self.dtypes[0], shape=shape)
+                self._array = open_npy(self.tmp, self.dtypes[0], shape)
             elif self.kind == ".parquet":
                 import pyarrow as pa
                 import pyarrow.parquet as pq

@@ -43,7 +43,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _xp
-from ._files import move_into_place, new_temp, read_npy_header
+from ._files import check_new, move_into_place, new_temp, read_npy_header
 from .covariance import get_covariance
 from .exceptions import CovarianceError, ModelFileError
 
@@ -125,11 +125,7 @@ def save(model, path, *, overwrite: bool = False) -> Path:
     'm.gmm'
     """
     check_is_fitted(model, ("weights_", "means_", "covariances_"))
-    path = Path(os.fspath(path))
-    if path.is_dir():
-        raise IsADirectoryError(f"Cannot save the model to {str(path)!r}: it is a folder.")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it.")
+    path = check_new(os.fspath(path), overwrite)
     header, arrays = _to_parts(model)
     _validate(header, arrays, source="the model to save")  # never write a file load would refuse
 

@@ -25,8 +25,6 @@ that many rows is sampled whole, in row order, without drawing a random number, 
 
 from __future__ import annotations
 
-import errno
-import os
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
@@ -34,7 +32,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from .._files import move_into_place, new_temp
+from .._files import check_new, move_into_place, new_temp, open_npy
 from .._validation import cast_in_range
 from ..exceptions import InvalidRowsError
 from .array import ArrayData, ChunkedRows
@@ -412,17 +410,12 @@ def fill_output(out, shape: tuple[int, ...], dtype, fill, overwrite: bool = Fals
         return target
     if not isinstance(out, (str, PathLike)):
         raise TypeError(f"out must be None or a path to a .npy file, got {type(out).__name__}.")
-    path = Path(out)
-    if path.suffix != ".npy":
-        raise ValueError(f"out must be a path ending in .npy, got {str(path)!r}.")
-    if path.is_dir():
-        raise IsADirectoryError(f"out={str(path)!r} is a folder.")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it.")
+    if Path(out).suffix != ".npy":
+        raise ValueError(f"out must be a path ending in .npy, got {str(out)!r}.")
+    path = check_new(out, overwrite)
     tmp = new_temp(path)
     try:
-        target = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
-        _reserve(tmp)
+        target = open_npy(tmp, dtype, shape)
         fill(target)
         target.flush()
         del target
@@ -432,17 +425,3 @@ def fill_output(out, shape: tuple[int, ...], dtype, fill, overwrite: bool = Fals
         raise
     return np.load(path, mmap_mode="r+")
 
-
-def _reserve(path: Path) -> None:
-    """Allocate the file's blocks now: writes through a memory map cannot report a full disk."""
-    if not hasattr(os, "posix_fallocate"):  # pragma: no cover - macOS, Windows
-        return
-    fd = os.open(path, os.O_RDWR)
-    try:
-        os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-            raise
-        # the file system cannot reserve space (EOPNOTSUPP, EINVAL): write as before
-    finally:
-        os.close(fd)
