@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _xp
 from ._files import check_new, move_into_place, new_temp, read_npy_header
+from .core import MixtureParams
 from .covariance import get_covariance
 from .exceptions import CovarianceError, ModelFileError
 
@@ -227,18 +228,9 @@ def load(path):
     """
     from .estimator import GaussianMixture
 
-    header, arrays = _read(path)
-    source = _describe(path)
+    header, arrays, params = _read(path)
     kwargs = {**header["params"], "covariance_type": header["covariance_type"]}  # the arrays' type rules
     model = GaussianMixture(n_components=header["n_components"], **kwargs)
-    try:
-        from .core import MixtureParams
-
-        params = MixtureParams.from_covariances(
-            header["covariance_type"], arrays["weights"], arrays["means"], arrays["covariances"]
-        )
-    except CovarianceError as exc:  # pragma: no cover - _validate checks definiteness first
-        raise ModelFileError(f"{source}: covariances are not positive definite ({exc}).") from None
     model._set_params(params)
     model.converged_ = header["converged"]
     model.n_iter_ = header["n_iter"]
@@ -287,7 +279,8 @@ def _describe(path) -> str:
     return f"Model file {os.fspath(path)!r}"
 
 
-def _read(path) -> tuple[dict, dict]:
+def _read(path) -> tuple[dict, dict, MixtureParams]:
+    """The validated header, arrays and parameters of a model file."""
     path = Path(os.fspath(path))
     source = _describe(path)
     if not path.exists():
@@ -327,8 +320,7 @@ def _read(path) -> tuple[dict, dict]:
         # RuntimeError: an encrypted member; OSError/EOF: truncated; BadZipFile: CRC mismatch;
         # zlib.error: corrupt compressed data
         raise ModelFileError(f"{source} is corrupt or truncated ({type(exc).__name__}: {exc}).") from None
-    _validate(header, arrays, source)
-    return header, arrays
+    return header, arrays, _validate(header, arrays, source)
 
 
 def _read_header_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> dict:
@@ -439,14 +431,20 @@ def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shape: tu
         raise ModelFileError(f"{source}: {name}.npy holds Python objects (pickle); refusing it.")
     if dtype != np.dtype("<f8"):
         raise ModelFileError(f"{source}: {name} has dtype {dtype}, expected float64.")
-    fits = declared == shape if name != "lower_bounds" else (len(declared) == 1 and declared[0] <= shape[0])
-    if not fits:
+    if not _shape_fits(name, declared, shape):
         raise ModelFileError(_shape_message(source, name, declared, shape))
     try:
         array = np.load(io.BytesIO(raw), allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise ModelFileError(f"{source}: {name}.npy is not a valid .npy array ({exc}).") from None
     return array
+
+
+def _shape_fits(name: str, shape: tuple, expected: tuple) -> bool:
+    """The exact shape, or for ``lower_bounds`` one dimension of at most ``n_iter`` values."""
+    if name == "lower_bounds":
+        return len(shape) == 1 and shape[0] <= expected[0]
+    return tuple(shape) == tuple(expected)
 
 
 def _shape_message(source: str, name: str, got: tuple, expected: tuple) -> str:
@@ -456,15 +454,15 @@ def _shape_message(source: str, name: str, got: tuple, expected: tuple) -> str:
             f"components and features of the header: it needs {expected}.")
 
 
-def _validate(header: dict, arrays: dict, source: str) -> None:
-    """Dtypes, shapes, finiteness, weights on the simplex, covariances symmetric positive definite."""
+def _validate(header: dict, arrays: dict, source: str) -> MixtureParams:
+    """Dtypes, shapes, finiteness, weights on the simplex, covariances symmetric positive
+    definite; returns the parameters (precisions factorised from the covariances)."""
     for name in _ARRAYS:
         a = arrays[name]
         if a.dtype != np.float64:
             raise ModelFileError(f"{source}: {name} has dtype {a.dtype}, expected float64.")
         expected = _expected_shape(name, header)
-        fits = a.shape == expected if name != "lower_bounds" else (a.ndim == 1 and a.shape[0] <= expected[0])
-        if not fits:
+        if not _shape_fits(name, a.shape, expected):
             raise ModelFileError(_shape_message(source, name, a.shape, expected))
         bad = ~np.isfinite(a)
         if bad.any():
@@ -485,6 +483,6 @@ def _validate(header: dict, arrays: dict, source: str) -> None:
     elif (cov <= 0).any():
         raise ModelFileError(f"{source}: variances must be positive, got {cov.min()!r}.")
     try:
-        get_covariance(header["covariance_type"]).precisions_cholesky(cov)
+        return MixtureParams.from_covariances(header["covariance_type"], weights, arrays["means"], cov)
     except CovarianceError as exc:
         raise ModelFileError(f"{source}: covariances are not positive definite ({exc}).") from None
