@@ -328,17 +328,14 @@ def _centred_pass(estep: EStep, near, own_means, dtype, main: bool = True) -> Ca
     shifts = [(j, np.asarray(mean).astype(dtype).astype(np.float64)) for j, mean in own_means]
 
     def fn(X, w):
-        log_prob = np.array(_xp.to_numpy(estep.weighted_log_prob(X)), dtype=np.float64)
+        log_prob_t = np.array(_xp.to_numpy(estep.weighted_log_prob(X)).T, dtype=np.float64)
         for j, step in zip(near, centred):
-            log_prob[:, j] = _xp.to_numpy(step.weighted_log_prob(X))[:, j]
-        top = np.max(log_prob, axis=1)
-        resp = np.exp(log_prob - top[:, None])
-        total = resp.sum(axis=1)
-        resp /= total[:, None]
-        log_norm = top + np.log(total)
+            log_prob_t[j] = _xp.to_numpy(step.weighted_log_prob(X))[:, j]
+        log_norm = estep._normalise_t(log_prob_t)  # the E-step's own log-sum-exp, in place
+        resp = log_prob_t.T
         parts = []
         if main:
-            loglik = float(log_norm.sum()) if w is None else float(_xp.to_numpy(w).astype(np.float64) @ log_norm)
+            loglik = _xp.sum_float64(log_norm) if w is None else _xp.dot_float64(_xp.to_numpy(w), log_norm)
             parts.append(SufficientStats.from_responsibilities(cov, X, resp, w, estep.shift, loglik))
         parts.extend(SufficientStats.from_responsibilities(cov, X, resp[:, [j]], w, shift) for j, shift in shifts)
         return StatsBundle(tuple(parts))
