@@ -51,6 +51,7 @@ import numpy as np
 
 from . import __version__
 from ._files import check_new, move_into_place, new_temp, open_npy
+from .core import information_criteria
 
 __all__ = ["main", "parse_components"]
 
@@ -509,14 +510,15 @@ class _Totals:
 def _criteria(params, totals: _Totals) -> dict:
     """Mean log-likelihood, BIC and AIC (as ``GaussianMixture.bic``/``aic`` define them)."""
     p = params.n_parameters()
+    bic, aic = information_criteria(totals.loglik, totals.n, p)
     return {
         "n_samples": totals.rows,
         "total_weight": totals.n,
         "log_likelihood": totals.loglik,
         "mean_log_likelihood": totals.loglik / totals.n,
         "n_parameters": p,
-        "bic": -2.0 * totals.loglik + p * math.log(totals.n),
-        "aic": -2.0 * totals.loglik + 2 * p,
+        "bic": bic,
+        "aic": aic,
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from functools import partial
@@ -22,7 +21,8 @@ from ._validation import (
     check_values,
     check_weights_init,
 )
-from .core import EStep, MixtureParams, initial_params, mstep_reseeding, nk_floor, run_em
+from .core import (EStep, MixtureParams, information_criteria, initial_params, mstep_reseeding, nk_floor,
+                   run_em)
 from .core.online import blend, step_size
 from .covariance import get_covariance
 from .data import ArrayData, DaskData, as_source, chunk_rows_for, fill_output, row_width
@@ -664,7 +664,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         True
         """
         mean_loglik, n = self._log_likelihood(X, sample_weight)
-        return -2.0 * mean_loglik * n + self._n_parameters() * math.log(n)
+        return information_criteria(mean_loglik * n, n, self._n_parameters())[0]
 
     def aic(self, X, sample_weight=None) -> float:
         """Akaike information criterion of the model on ``X`` (lower is better).
@@ -690,7 +690,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         True
         """
         mean_loglik, n = self._log_likelihood(X, sample_weight)
-        return -2.0 * mean_loglik * n + 2 * self._n_parameters()
+        return information_criteria(mean_loglik * n, n, self._n_parameters())[1]
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw rows from the fitted mixture (a generative model).

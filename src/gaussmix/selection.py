@@ -32,8 +32,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_estimator_params, check_rows, check_sample_weight
-from .core import EStep, MixtureParams, initial_params, reduce_many, run_em_many
-from .covariance import COVARIANCE_TYPES, get_covariance
+from .core import (EStep, MixtureParams, information_criteria, initial_params, n_free_parameters, reduce_many,
+                   run_em_many)
+from .covariance import COVARIANCE_TYPES
 from .data import ArrayData, chunk_rows_for
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, InvalidParameterError
@@ -472,17 +473,14 @@ def select(
 
     candidates = []
     for gi, ((k, t), (params, bound, n_iter, converged, bounds, error)) in enumerate(zip(grid, kept)):
-        if params is not None:
-            n_par = params.n_parameters()
-        else:  # the count MixtureParams.n_parameters gives, for a candidate that has no parameters
-            n_par = int(get_covariance(t).n_parameters(k, data.n_features) + k * data.n_features + k - 1)
+        n_par = n_free_parameters(t, k, data.n_features)
         if error is not None:
             candidates.append(Candidate(k, t, math.nan, n_par, math.inf, math.inf, math.inf, False, n_iter,
                                         bound, f"{type(error).__name__}: {error}"))
             continue
         s = score_of[gi]
-        bic = -2.0 * s.loglik + n_par * math.log(s.n)
-        candidates.append(Candidate(k, t, s.loglik, n_par, bic, -2.0 * s.loglik + 2 * n_par,
+        bic, aic = information_criteria(s.loglik, s.n, n_par)
+        candidates.append(Candidate(k, t, s.loglik, n_par, bic, aic,
                                     bic + 2.0 * s.entropy, bool(converged), n_iter, bound, None, params, bounds))
 
     if not fitted:

@@ -4,7 +4,7 @@ from .em import EMResult, StatsBundle, reduce_many, run_em, run_em_many
 from .estep import EStep
 from .init import INIT_METHODS, initial_params, initial_stats
 from .mstep import empty_components, mstep, mstep_reseeding, nk_floor, reseed_empty
-from .params import MixtureParams
+from .params import MixtureParams, information_criteria, n_free_parameters
 from .stats import SufficientStats
 
 __all__ = [
@@ -12,6 +12,8 @@ __all__ = [
     "EStep",
     "INIT_METHODS",
     "MixtureParams",
+    "information_criteria",
+    "n_free_parameters",
     "SufficientStats",
     "initial_params",
     "initial_stats",

@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..covariance import CovarianceType, get_covariance
+
+
+def n_free_parameters(covariance_type: str, n_components: int, n_features: int) -> int:
+    """Free parameters of a mixture: covariances + means + (weights - 1), as scikit-learn counts them.
+
+    Examples
+    --------
+    >>> n_free_parameters("full", 3, 2)
+    17
+    """
+    k, d = n_components, n_features
+    return int(get_covariance(covariance_type).n_parameters(k, d) + k * d + k - 1)
+
+
+def information_criteria(log_likelihood: float, n: float, n_parameters: int) -> tuple[float, float]:
+    """``(BIC, AIC)`` of a model: ``-2 log L + p log n`` and ``-2 log L + 2 p``.
+
+    ``log_likelihood`` is the (weighted) total over the rows and ``n`` the number of rows
+    or the sum of the sample weights.
+
+    Examples
+    --------
+    >>> information_criteria(-100.0, 50, 5)
+    (219.56011502714074, 210.0)
+    """
+    return -2.0 * log_likelihood + n_parameters * math.log(n), -2.0 * log_likelihood + 2 * n_parameters
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,8 +104,7 @@ class MixtureParams:
 
     def n_parameters(self) -> int:
         """Free parameters: covariances + means + (weights - 1), as scikit-learn counts them."""
-        k, d = self.means.shape
-        return int(self.covariance.n_parameters(k, d) + k * d + k - 1)
+        return n_free_parameters(self.covariance_type, *self.means.shape)
 
     def default_shift(self) -> np.ndarray:
         """The mixture's mean, ``weights @ means / sum(weights)``: the centring of the next E-step."""
