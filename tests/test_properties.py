@@ -29,7 +29,9 @@ def problems(draw):
     return X.astype(dtype), n_components, seed
 
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI draws the same examples every run (a random draw can hit the open shared-centre
+# limit of tied covariances, docs/reliability.md, and make CI flaky); test_hypothesis.py explores.
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 @SETTINGS
