@@ -30,12 +30,14 @@ __all__ = [
     "dot_float64",
     "exp_inplace",
     "is_torch",
+    "matmul_into",
     "multiply_into",
     "namespace",
     "numpy_dtype",
     "square_inplace",
     "subtract_into",
     "sum_float64",
+    "sum_rows_float64",
     "sum_rows_into",
     "to_host_float64",
     "to_numpy",
@@ -115,8 +117,8 @@ def to_numpy(x) -> np.ndarray:
 
 def to_host_float64(x) -> np.ndarray:
     """``x`` as a float64 NumPy array, converted on its device before the transfer."""
-    if isinstance(x, np.ndarray):
-        return x.astype(np.float64)
+    if isinstance(x, (np.ndarray, np.generic, float, int)):
+        return np.asarray(x, dtype=np.float64)
     return to_numpy(x.to(_torch().float64))
 
 
@@ -126,6 +128,14 @@ def subtract_into(a, b, out) -> None:
         np.subtract(a, b, out=out)
     else:
         _torch().sub(a, b, out=out)
+
+
+def matmul_into(a, b, out) -> None:
+    """``out[...] = a @ b``."""
+    if isinstance(out, np.ndarray):
+        np.matmul(a, b, out=out)
+    else:
+        out.copy_(a @ b)
 
 
 def multiply_into(a, b, out) -> None:
@@ -163,7 +173,7 @@ def square_inplace(a) -> None:
 def zero_below(a, threshold: float) -> None:
     """Set the entries of ``a`` below ``threshold`` to zero, in place."""
     if isinstance(a, np.ndarray):
-        np.putmask(a, a < threshold, 0.0)
+        np.copyto(a, 0.0, where=a < threshold)  # several times faster than np.putmask
     else:
         a.masked_fill_(a < threshold, 0.0)
 
@@ -173,6 +183,13 @@ def sum_float64(x) -> float:
     if isinstance(x, np.ndarray):
         return float(np.sum(x, dtype=np.float64))
     return float(x.sum(dtype=_torch().float64))
+
+
+def sum_rows_float64(a):
+    """``a.sum(axis=1)`` of a 2-D array, accumulated in float64 (in ``a``'s library)."""
+    if isinstance(a, np.ndarray):
+        return np.sum(a, axis=1, dtype=np.float64)
+    return a.sum(dim=1, dtype=_torch().float64)
 
 
 def dot_float64(a, b) -> float:

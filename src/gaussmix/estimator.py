@@ -429,7 +429,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 )
             params = self._initial_params(data, check_random_state(self.random_state), self._user_init(X.shape[1]))
         # One shift for the whole stream, so running and batch statistics add exactly.
-        batch = data.reduce(EStep(params, data.dtype, shift=None if running is None else running.shift).stats)
+        shift = params.default_shift() if running is None else running.shift
+        batch = data.reduce(EStep(params, data.dtype, shift=shift).stats)
         running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
         params, _ = mstep_reseeding(running, self.covariance_type, self.reg_covar, nk_floor(data.dtype),
                                     f"partial_fit batch {t + 1}")

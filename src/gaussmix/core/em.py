@@ -14,17 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import _xp
 from .._parallel import single_threaded_blas
 from .estep import EStep
-from .mstep import mstep, mstep_reseeding, nk_floor
+from .mstep import mstep_reseeding, nk_floor
 from .params import MixtureParams
-from .stats import SufficientStats
-
-#: a component's covariance is recomputed about its own mean when the estimated relative
-#: rounding error of its variances (see :func:`cancelling_components`) exceeds this
-CANCELLATION_LIMIT = 1e-2
-
 
 @dataclass
 class EMResult:
@@ -167,73 +160,24 @@ def run_em_many(
         for n_iter in range(1, max_iter + 1):
             if not active:
                 break
+            # E-step: one pass over the data reduces every running candidate to statistics.
             esteps = [EStep(runs[i].params, data.dtype) for i in active]
-            # A component too narrow for its distance from the shared shift has its
-            # log-densities and statistics computed about its own mean in this pass
-            # (never in ordinary fits: see cancelling_components).
-            near = {i: cancelling_components(runs[i].params, estep.shift, data.dtype)
-                    for i, estep in zip(active, esteps)}
-            fns = [_centred_pass(estep, near[i], [(j, runs[i].params.means[j]) for j in near[i]], data.dtype)
-                   if near[i] else estep.stats for i, estep in zip(active, esteps)]
-            all_stats, own = [], {}
-            for i, result in zip(active, reduce_many(data, fns)):
-                if near[i]:
-                    all_stats.append(result.parts[0])
-                    own[i] = result.parts[1:]
-                else:
-                    all_stats.append(result)
-            stepped = {}
+            all_stats = reduce_many(data, [estep.stats for estep in esteps])
             for i, stats in zip(active, all_stats):
                 run = runs[i]
                 where = f"EM iteration {n_iter}"
                 if len(runs) > 1:
                     where += f" of the model with {run.params.n_components} {run.params.covariance_type!r} components"
+                # M-step
                 try:
                     params, reseeded = mstep_reseeding(stats, run.params.covariance_type, reg_covar, floor, where)
-                    if i in own:
-                        kept = [(j, part) for j, part in zip(near[i], own[i]) if j not in reseeded]
-                        params = _recentred_mstep(params, [j for j, _ in kept], [part for _, part in kept],
-                                                  reg_covar, floor)
                 except Exception as exc:
                     if not record_errors:
                         raise
                     run.error = exc
                     continue
-                stepped[i] = (params, reseeded)
-            # Components whose covariance lost too much to the cancellation about the
-            # shared shift get it again from one more pass, about their own new means
-            # (never in ordinary fits: see cancelling_components).
-            redo = {}
-            for i, estep in zip(active, esteps):
-                if i in stepped:
-                    params, reseeded = stepped[i]
-                    far = [j for j in cancelling_components(params, estep.shift, data.dtype)
-                           if j not in reseeded and j not in near[i]]
-                    if far:
-                        redo[i] = (estep, far)
-            if redo:
-                fns = []
-                for i, (estep, far) in redo.items():
-                    if near[i]:  # the same responsibilities as this iteration's pass
-                        own_means = [(j, stepped[i][0].means[j]) for j in far]
-                        fns.append(_centred_pass(estep, near[i], own_means, data.dtype, main=False))
-                    else:
-                        fns.append(_recentred_stats(estep, far, stepped[i][0], data.dtype))
-                for i, bundle in zip(redo, reduce_many(data, fns)):
-                    try:
-                        stepped[i] = (_recentred_mstep(stepped[i][0], redo[i][1], bundle.parts, reg_covar, floor),
-                                      stepped[i][1])
-                    except Exception as exc:
-                        if not record_errors:
-                            raise
-                        runs[i].error = exc
-                        del stepped[i]
-            for i, stats in zip(active, all_stats):
-                if i not in stepped:
-                    continue
-                run = runs[i]
+                # Convergence: the change of the bound (the mean log-likelihood under the old parameters)
                 previous = run.lower_bound
-                params, reseeded = stepped[i]
                 run.params = params
                 run.lower_bound = stats.mean_loglik
                 run.n_iter = n_iter
@@ -246,113 +190,6 @@ def run_em_many(
                     run.converged = True
             active = [i for i in active if not runs[i].converged and runs[i].error is None]
     return [run.result() for run in runs]
-
-
-def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tuple[int, ...]:
-    """Components whose new covariance the shared shift made inaccurate.
-
-    Statistics are summed about one shift ``c`` and the M-step subtracts
-    ``(m_k - c)(m_k - c)^T`` from the second moment about ``c``; rounding leaves an
-    error of about ``eps * (|m_k - c|^2 + tr(cov_k))`` in the covariance.  A component is
-    returned when that error, relative to its smallest variance (estimated by the largest
-    diagonal entry of its precision), exceeds :data:`CANCELLATION_LIMIT`: a component
-    collapsed far from the mixture's mean: more than about 7e6 of its standard deviations
-    away in float64, about 300 in float32 (never in an ordinary fit).  ``'tied'``
-    returns nothing: its one covariance is shared by all components (the
-    cancellation stays, see docs/design.md).
-
-    Examples
-    --------
-    >>> near = MixtureParams.from_covariances("diag", np.array([0.5, 0.5]), np.array([[0.0], [3.0]]),
-    ...                                       np.array([[1.0], [1.0]]))
-    >>> cancelling_components(near, np.zeros(1), np.float64)
-    ()
-    >>> far = MixtureParams.from_covariances("diag", np.array([0.5, 0.5]), np.array([[0.0], [4e4]]),
-    ...                                      np.array([[1.0], [1e-6]]))
-    >>> cancelling_components(far, np.zeros(1), np.float64)
-    (1,)
-    """
-    if params.covariance_type == "tied":
-        return ()
-    k, d = params.means.shape
-    eps = float(np.finfo(np.dtype(dtype)).eps)
-    variances = _diagonal(params.covariances, d)
-    # diag(U U^T) = the squared row norms of U (full); pc^2 for diag and spherical
-    chol = params.precisions_cholesky
-    precisions = np.sum(chol**2, axis=2) if chol.ndim == 3 else _diagonal(chol**2, d)
-    scale = np.sum((params.means - shift) ** 2, axis=1) + np.sum(variances, axis=1)
-    largest = np.max(precisions, axis=1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        error = eps * scale * largest
-    return tuple(int(j) for j in np.flatnonzero(~(error <= CANCELLATION_LIMIT)))
-
-
-def _diagonal(matrices: np.ndarray, n_features: int) -> np.ndarray:
-    """The diagonals, shape (n_components, n_features), of per-component full, diagonal or spherical matrices."""
-    if matrices.ndim == 3:
-        return np.diagonal(matrices, axis1=1, axis2=2)
-    if matrices.ndim == 2:
-        return matrices
-    return np.repeat(matrices[:, None], n_features, axis=1)
-
-
-def _recentred_stats(estep: EStep, far: list[int], params: MixtureParams, dtype) -> Callable:
-    """A chunk's statistics of each component in ``far`` about its own new mean.
-
-    The responsibilities are ``estep``'s (the pass's own), so only the centring changes.
-    """
-    cov = estep.params.covariance
-    # A shift must be exactly representable in the data's dtype (see EStep).
-    shifts = [params.means[j].astype(dtype).astype(np.float64) for j in far]
-
-    def fn(X, w):
-        resp = estep.responsibilities(X)
-        return StatsBundle(tuple(SufficientStats.from_responsibilities(cov, X, resp[:, [j]], w, shift)
-                                 for j, shift in zip(far, shifts)))
-
-    return fn
-
-
-def _centred_pass(estep: EStep, near, own_means, dtype, main: bool = True) -> Callable:
-    """A chunk's statistics when components ``near`` are too narrow for the E-step's shift.
-
-    The log-densities of each component in ``near`` come from an :class:`EStep` of the
-    same parameters centred on that component's mean (the others from ``estep``); the
-    rows' log-likelihood and responsibilities follow by a log-sum-exp.  Returns a
-    :class:`StatsBundle` of the statistics of all components about ``estep``'s shift
-    (unless ``main`` is False) and, for each ``(j, mean)`` in ``own_means``, those of
-    component ``j`` about ``mean``.
-    """
-    params, cov = estep.params, estep.params.covariance
-    centred = [EStep(params, dtype, shift=params.means[j].astype(dtype).astype(np.float64)) for j in near]
-    shifts = [(j, np.asarray(mean).astype(dtype).astype(np.float64)) for j, mean in own_means]
-
-    def fn(X, w):
-        log_prob_t = np.array(_xp.to_numpy(estep.weighted_log_prob(X)).T, dtype=np.float64)
-        for j, step in zip(near, centred):
-            log_prob_t[j] = _xp.to_numpy(step.weighted_log_prob(X))[:, j]
-        log_norm = estep._normalise_t(log_prob_t)  # the E-step's own log-sum-exp, in place
-        resp = log_prob_t.T
-        parts = []
-        if main:
-            loglik = _xp.sum_float64(log_norm) if w is None else _xp.dot_float64(_xp.to_numpy(w), log_norm)
-            parts.append(SufficientStats.from_responsibilities(cov, X, resp, w, estep.shift, loglik))
-        parts.extend(SufficientStats.from_responsibilities(cov, X, resp[:, [j]], w, shift) for j, shift in shifts)
-        return StatsBundle(tuple(parts))
-
-    return fn
-
-
-def _recentred_mstep(params: MixtureParams, far: list[int], parts, reg_covar: float, floor: float) -> MixtureParams:
-    """``params`` with the means and covariances of ``far`` from their own-mean statistics ``parts``.
-
-    The weights stay those of the shared pass (the masses are the same sums).
-    """
-    means, covariances = np.array(params.means), np.array(params.covariances)
-    for j, stats in zip(far, parts):
-        own = mstep(stats, params.covariance_type, reg_covar, floor)
-        means[j], covariances[j] = own.means[0], own.covariances[0]
-    return MixtureParams.from_covariances(params.covariance_type, params.weights, means, covariances)
 
 
 def run_em(

@@ -12,6 +12,17 @@ instead of many short ones.  Arithmetic runs in the data's dtype on rows centred
 shift (the mixture's mean by default), so float32 data far from zero keep their
 precision; everything summed across rows is accumulated in float64.
 
+A component much narrower than its distance from the shift (see
+:func:`cancelling_components`) would lose its digits to that expansion: the quadratic
+features of rows far from the shift cancel to give its small Mahalanobis distances.
+Such a component is *centred on its own mean* inside the same pass: its log-densities
+come from its own rows minus its mean, whitened by its precision factor
+(``|(x - m_k) U_k|^2``, one small product per chunk), and its statistics are summed in
+float64 about its mean over the rows it is responsible for (where its responsibility is
+above the negligible level: a few rows per component on clustered data).  Every other
+component stays in the shared products.  Ordinary float64 fits have no such component
+and are unchanged bit for bit; float32 fits of narrow, rotated clusters have several.
+
 Chunks may be NumPy arrays or tensors of another array library (PyTorch, on any
 device): the kernel is written once against the chunk's array namespace (see
 :mod:`gaussmix._xp`).  The parameters stay NumPy float64 on the host; the coefficient
@@ -30,6 +41,10 @@ from .. import _xp
 from .params import MixtureParams
 from .stats import SufficientStats, design
 
+#: a component is centred on its own mean when the estimated relative rounding error of
+#: its variances about the shared shift (see :func:`cancelling_components`) exceeds this
+CANCELLATION_LIMIT = 1e-2
+
 # Responsibilities below these are set to zero: far below the dtype's rounding, and
 # products with subnormal numbers run ~100x slower in BLAS.
 _NEGLIGIBLE = {np.dtype(np.float64): 1e-250, np.dtype(np.float32): 1e-30}
@@ -37,16 +52,16 @@ _NEGLIGIBLE = {np.dtype(np.float64): 1e-250, np.dtype(np.float32): 1e-30}
 _buffers = threading.local()
 
 
-def _design_buffer(p: int, n_rows: int, dtype: np.dtype) -> np.ndarray:
-    """A per-thread scratch array for NumPy chunk designs (reused across chunks and iterations).
+def _scratch(name: str, rows: int, n_rows: int, dtype: np.dtype) -> np.ndarray:
+    """A per-thread scratch array ``(rows, n_rows)`` for NumPy chunks (reused across chunks and iterations).
 
-    Tensors get a fresh array per chunk instead: a device's caching allocator makes that
+    Tensors get fresh arrays per chunk instead: a device's caching allocator makes that
     cheap, and a buffer kept alive here would hold device memory after the fit.
     """
-    buf = getattr(_buffers, "design", None)
-    if buf is None or buf.dtype != dtype or buf.shape[0] != p or buf.shape[1] < n_rows:
-        buf = np.empty((p, n_rows), dtype=dtype)
-        _buffers.design = buf
+    buf = getattr(_buffers, name, None)
+    if buf is None or buf.dtype != dtype or buf.shape[0] != rows or buf.shape[1] < n_rows:
+        buf = np.empty((rows, n_rows), dtype=dtype)
+        setattr(_buffers, name, buf)
     return buf[:, :n_rows]
 
 
@@ -58,7 +73,20 @@ class EStep:
     params : MixtureParams
     dtype : numpy dtype of the rows (float32 or float64; for tensors, the NumPy equivalent)
     shift : ndarray of shape (n_features,), optional
-        Centre for the arithmetic and for the statistics; default ``params.default_shift()``.
+        Centre of the shared products and of all statistics.  By default the shared
+        products are centred on ``params.default_shift()`` and the statistics of a
+        component centred on its own mean (see the module docstring) about that mean,
+        so :attr:`stats_shift` is then per component.  Given (``partial_fit`` keeps its
+        running statistics about one fixed shift), every statistic is about ``shift``.
+
+    Attributes
+    ----------
+    shift : ndarray of shape (n_features,)
+        Centre of the shared products, representable in ``dtype``.
+    own : tuple of int
+        The components centred on their own means (empty in ordinary float64 fits).
+    stats_shift : ndarray of shape (n_features,) or (n_components, n_features)
+        The shift of the statistics that :meth:`stats` returns.
 
     Examples
     --------
@@ -74,6 +102,7 @@ class EStep:
         self.params = params
         self.dtype = np.dtype(dtype)
         cov = params.covariance
+        explicit = shift is not None
         shift = params.default_shift() if shift is None else np.asarray(shift, dtype=np.float64)
         # The shift must be exactly representable in the data's dtype, since the rows
         # are centred in that dtype and the statistics record it in float64.
@@ -87,60 +116,134 @@ class EStep:
         linear = cov.precision_dot(means_c, chol)
         with np.errstate(divide="ignore"):  # a zero weight is allowed: its component gets nothing
             log_weights = np.log(params.weights)
-        constant = (
-            -0.5 * d * math.log(2 * math.pi)
-            + cov.log_det_cholesky(chol, k, d)
-            - 0.5 * np.sum(linear * means_c, axis=1)
-            + np.maximum(log_weights, -1e30)  # finite, so no inf enters the matrix product
-        )
-        self._coef = np.ascontiguousarray(np.hstack([-0.5 * quadratic, linear, constant[:, None]]), dtype=self.dtype)
+        # finite, so no inf enters a matrix product
+        log_norms = -0.5 * d * math.log(2 * math.pi) + cov.log_det_cholesky(chol, k, d) + np.maximum(log_weights, -1e30)
+        constant = log_norms - 0.5 * np.sum(linear * means_c, axis=1)
+        coef = np.hstack([-0.5 * quadratic, linear, constant[:, None]])
         factor = cov.row_quadratic_factor(chol)
         self._row_factor_t = None if factor is None else np.ascontiguousarray(factor.T, dtype=self.dtype)
+        # A quadratic form shared by every component (tied) cannot be taken about one
+        # component's mean: such types always use the shared products.
+        own = () if factor is not None else cancelling_components(params, self.shift, self.dtype)
+        # Once most components need their own centres, the shared design (built whatever the
+        # number of components that use it) no longer pays for itself: all go their own way.
+        self.own = tuple(range(k)) if 2 * len(own) > k else own
+        own = list(self.own)
+        shared = [j for j in range(k) if j not in self.own]
+        # Inside a chunk the components are ordered shared first, own-centred last, so that
+        # each part writes its rows of the log-probabilities in place; the methods give
+        # results in the parameters' order (the identity when no component is centred on its own).
+        self._n_shared = len(shared)
+        self._order = np.array(shared + own, dtype=np.intp)
+        self._inverse = np.argsort(self._order)
+        self._coef = np.ascontiguousarray(coef[shared], dtype=self.dtype)
+        # Own-centred components: centres (representable in the dtype), whitening factors, constants.
+        centres = params.means[own].astype(self.dtype)
+        self._own_centres = centres
+        self._own_factors = np.ascontiguousarray(chol[own], dtype=self.dtype)
+        self._own_constants = log_norms[own].astype(self.dtype)
+        self._own_unwhitening = cov.unwhitening(chol[own])
+        # explicit shift: own statistics move from their centres to it (in float64)
+        self._own_offsets = centres.astype(np.float64) - self.shift
+        if explicit or not own:
+            self.stats_shift = self.shift
+        else:
+            self.stats_shift = np.repeat(self.shift[None], k, axis=0)
+            self.stats_shift[own] = centres.astype(np.float64)
         self._zero_weight = log_weights == -np.inf
         self._cov = cov
+        self._n_components = k
         self._n_quadratic = cov.n_quadratic(d)
         self._negligible = _NEGLIGIBLE[self.dtype]
         self._log_negligible = math.log(self._negligible)
         self._on_device: dict = {}
 
     def _constants(self, X):
-        """``(coef, row_factor_t, shift)`` in the library and on the device of ``X``.
+        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants)`` in the library
+        and on the device of ``X``.
 
         Copied once per device and then reused by every chunk (a race between threads
         only copies twice).
         """
         if isinstance(X, np.ndarray):
-            return self._coef, self._row_factor_t, self.shift_in_dtype
+            return (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres, self._own_factors,
+                    self._own_constants)
         key = (type(X), str(X.device))
         found = self._on_device.get(key)
         if found is None:
-            row_factor = None if self._row_factor_t is None else _xp.asarray_like(self._row_factor_t, X, self.dtype)
-            found = (_xp.asarray_like(self._coef, X, self.dtype), row_factor,
-                     _xp.asarray_like(self.shift_in_dtype, X, self.dtype))
+            found = tuple(None if a is None else _xp.asarray_like(a, X, self.dtype)
+                          for a in (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres,
+                                    self._own_factors, self._own_constants))
             self._on_device[key] = found
         return found
 
-    # ------------------------------------------------------------ by feature
-    def _design(self, X):
+    def _rows(self, X):
+        """``X`` as rows of this E-step's library (a tensor of the prepared dtype, or a NumPy array)."""
         if not _xp.is_torch(X):
-            X = np.asarray(X)
-            p = self._coef.shape[1]
-            return design(self._cov, X, self.shift_in_dtype, out=_design_buffer(p, X.shape[0], self.dtype))
+            return np.asarray(X)
         if _xp.numpy_dtype(X) != self.dtype:
             raise TypeError(f"This E-step was prepared for {self.dtype} rows, got a tensor of {X.dtype}.")
+        return X
+
+    def _design(self, X):
+        if isinstance(X, np.ndarray):
+            p = self._coef.shape[1]
+            return design(self._cov, X, self.shift_in_dtype, out=_scratch("design", p, X.shape[0], self.dtype))
         return design(self._cov, X, self._constants(X)[2])
 
-    def _log_prob_t(self, design_t):
-        """``log p(x | k) + log weight_k`` of a design, shape ``(n_components, n_rows)``."""
-        coef, row_factor_t, _ = self._constants(design_t)
-        log_prob = coef @ design_t
-        if row_factor_t is not None:  # a quadratic form shared by all components (tied)
-            d = row_factor_t.shape[0]
-            q = self._n_quadratic
-            whitened = row_factor_t @ design_t[q : q + d]
-            _xp.square_inplace(whitened)
-            log_prob -= 0.5 * whitened.sum(axis=0)
-        return log_prob
+    def _log_prob_t(self, X):
+        """``log p(x | k) + log weight_k`` of a chunk and what its statistics reuse.
+
+        Returns ``(log_prob, design_t, whitened)``: the log-probabilities, shape
+        ``(n_components, n_rows)`` in the chunk's component order (shared first), the shared
+        design (None when every component is centred on its own mean) and the own-centred
+        components' whitened rows, shape ``(n_own, n_features, n_rows)`` (None when there are none).
+        """
+        X = self._rows(X)
+        coef, row_factor_t, _, centres, factors, constants = self._constants(X)
+        design_t = self._design(X) if self._n_shared else None
+        if not self.own:
+            log_prob = coef @ design_t
+            if row_factor_t is not None:  # a quadratic form shared by all components (tied)
+                d = row_factor_t.shape[0]
+                q = self._n_quadratic
+                whitened = row_factor_t @ design_t[q : q + d]
+                _xp.square_inplace(whitened)
+                log_prob -= 0.5 * whitened.sum(axis=0)
+            return log_prob, design_t, None
+        n_rows, d = X.shape
+        n_own = len(self.own)
+        if isinstance(X, np.ndarray):
+            log_prob = np.empty((self._n_components, n_rows), dtype=self.dtype)
+            X_t = _scratch("rows", d, n_rows, self.dtype)
+            np.copyto(X_t, X.T)
+            centred_t = _scratch("centred", d, n_rows, self.dtype)
+            whitened = _scratch("whitened", n_own * d, n_rows, self.dtype).reshape(n_own, d, n_rows)
+            neg_half = np.full(d, -0.5, dtype=self.dtype)
+        else:
+            xp = _xp.namespace(X)
+            log_prob = xp.empty((self._n_components, n_rows), dtype=X.dtype, device=X.device)
+            X_t = X.T.contiguous()
+            centred_t = xp.empty((d, n_rows), dtype=X.dtype, device=X.device)
+            whitened = xp.empty((n_own, d, n_rows), dtype=X.dtype, device=X.device)
+            neg_half = xp.full((d,), -0.5, dtype=X.dtype, device=X.device)
+        m = self._n_shared
+        if design_t is not None:
+            _xp.matmul_into(coef, design_t, log_prob[:m])
+        # By feature, like the design: each own-centred component is a (d, d) x (d, n_rows)
+        # product of its factor with the rows minus its centre (subtracted first, from the
+        # rows themselves: folding the centre into the product, or starting from the rows
+        # centred on the shared shift, would bring back some of the cancellation), squared
+        # and summed over the features (a product with -1/2's: BLAS sums short columns fastest).
+        # The whitened rows are kept: the statistics are summed from them.
+        for i in range(n_own):
+            _xp.subtract_into(X_t, centres[i][:, None], centred_t)
+            self._cov.whiten_t(centred_t, factors[i], whitened[i])
+            _xp.multiply_into(whitened[i], whitened[i], centred_t)
+            row = log_prob[m + i]
+            _xp.matmul_into(neg_half, centred_t, row)
+            row += constants[i]
+        return log_prob, design_t, whitened
 
     def _normalise_t(self, log_prob: np.ndarray) -> np.ndarray:
         """Turn log-probs ``(k, n_rows)`` into responsibilities in place; return log p(x).
@@ -164,7 +267,7 @@ class EStep:
     # ------------------------------------------------------------- by row
     def weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
         """``log p(x | k) + log weight_k``, shape ``(n_rows, n_components)``."""
-        log_prob_t = self._log_prob_t(self._design(X))
+        log_prob_t = self._in_order(self._log_prob_t(X)[0])
         if self._zero_weight.any():
             zero = _xp.asarray_like(self._zero_weight[:, None], log_prob_t, np.bool_)
             log_prob_t = _xp.namespace(log_prob_t).where(zero, -math.inf, log_prob_t)
@@ -175,9 +278,9 @@ class EStep:
 
         The responsibilities are a transposed view of a ``(n_components, n_rows)`` array.
         """
-        resp_t = self._log_prob_t(self._design(X))
+        resp_t = self._log_prob_t(X)[0]
         log_norm = self._normalise_t(resp_t)
-        return log_norm, resp_t.T
+        return log_norm, self._in_order(resp_t).T
 
     def responsibilities(self, X: np.ndarray) -> np.ndarray:
         """Posterior probability of each component for each row."""
@@ -185,7 +288,7 @@ class EStep:
 
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """Log density of the mixture at each row."""
-        log_prob = self._log_prob_t(self._design(X))
+        log_prob = self._log_prob_t(X)[0]
         xp = _xp.namespace(log_prob)
         row_max = xp.max(log_prob, axis=0)
         log_prob -= row_max
@@ -194,17 +297,108 @@ class EStep:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Most probable component of each row."""
-        log_prob = self._log_prob_t(self._design(X))
-        return _xp.namespace(log_prob).argmax(log_prob, axis=0)
+        log_prob = self._log_prob_t(X)[0]
+        best = _xp.namespace(log_prob).argmax(log_prob, axis=0)
+        return best if not self.own else _xp.asarray_like(self._order, best)[best]
+
+    def _in_order(self, per_component_t):
+        """Rows of a ``(n_components, n_rows)`` chunk result in the parameters' component order."""
+        if not self.own:
+            return per_component_t
+        return per_component_t[_xp.asarray_like(self._inverse, per_component_t, np.intp)]
 
     def stats(self, X: np.ndarray, weights: np.ndarray | None = None) -> SufficientStats:
         """E-step and reduction: this chunk's :class:`SufficientStats` under the parameters."""
-        design_t = self._design(X)
-        wresp_t = self._log_prob_t(design_t)
+        X = self._rows(X)
+        wresp_t, design_t, whitened = self._log_prob_t(X)
         log_norm = self._normalise_t(wresp_t)
         if weights is None:
             loglik = _xp.sum_float64(log_norm)
         else:
             loglik = _xp.dot_float64(weights, log_norm)
+        # the own-centred components' rows, before the weights scale the responsibilities
+        own_rows = None if not self.own else wresp_t[self._n_shared:] > self._negligible
+        if weights is not None:
             wresp_t *= _xp.astype(weights, self.dtype)
-        return SufficientStats.from_design(self._cov, design_t, wresp_t, weights, self.shift, loglik)
+        if not self.own:
+            return SufficientStats.from_design(self._cov, design_t, wresp_t, weights, self.shift, loglik)
+        return self._stats_with_own(X, weights, wresp_t, design_t, whitened, own_rows, loglik)
+
+    def _stats_with_own(self, X, weights, wresp_t, design_t, whitened, own_rows, loglik) -> SufficientStats:
+        """Statistics when some components are centred on their own means.
+
+        The shared components' come from the design product as usual.  Each own-centred
+        component's are summed from its whitened rows ``y = U'(x - c)`` (well scaled in
+        every direction, so the chunk's products keep their relative precision even in
+        float32) over the rows where its responsibility is not negligible (``own_rows``:
+        the others add less than rounding), and mapped back to ``x - c`` in float64.
+        """
+        cov = self._cov
+        m, n_rows = self._n_shared, X.shape[0]
+        nk, s1, s2 = [], [], []
+        if design_t is not None:
+            shared = SufficientStats.from_design(cov, design_t, wresp_t[:m], weights, self.shift)
+            nk.append(shared.nk), s1.append(shared.s1), s2.append(shared.s2)
+        xp = _xp.namespace(X)
+        _, _, _, centres, factors, _ = self._constants(X)
+        n_own, d = len(self.own), X.shape[1]
+        mass, first = np.empty(n_own), np.empty((n_own, d))
+        second = np.empty((n_own, *cov.moment_shape(1, d)[1:]))
+        for i in range(n_own):
+            y, wresp = whitened[i], wresp_t[m + i]
+            rows = xp.nonzero(own_rows[i])[0]
+            if 4 * rows.shape[0] < n_rows:
+                # Only the rows that count, whitened again: gathering whole rows of X is far
+                # cheaper than gathering columns of the by-feature whitened rows.
+                y = xp.empty((d, rows.shape[0]), dtype=X.dtype, **({} if isinstance(X, np.ndarray) else
+                                                                    {"device": X.device}))
+                cov.whiten_t((X[rows] - centres[i]).T, factors[i], y)
+                wresp = wresp[rows]
+            weighted = y * wresp
+            mass[i] = _xp.sum_float64(wresp)
+            first[i] = _xp.to_host_float64(_xp.sum_rows_float64(weighted))
+            second[i] = _xp.to_host_float64(cov.whitened_moment(y, weighted))
+        first, second = cov.unwhiten(first, second, self._own_unwhitening)
+        if self.stats_shift.ndim == 1:  # explicit shift: from the own centres to it, in float64
+            first, second = cov.moments_about(mass, first, second, self._own_offsets)
+        nk.append(mass), s1.append(first), s2.append(second)
+        order = self._inverse
+        n = float(n_rows) if weights is None else _xp.sum_float64(weights)
+        return SufficientStats(self.stats_shift, n, np.concatenate(nk)[order], np.concatenate(s1)[order],
+                               np.concatenate(s2)[order], float(loglik))
+
+
+def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tuple[int, ...]:
+    """Components too narrow for their distance from the shared shift: centred on their own means.
+
+    The shared products evaluate every log-density from quadratic features of rows
+    centred on one shift ``c``, and sum second moments about ``c`` from which the M-step
+    subtracts ``(m_k - c)(m_k - c)^T``; rounding leaves an error of about
+    ``eps * (|m_k - c|^2 + tr(cov_k))`` in that covariance (and in the whitened terms of the
+    log-density).  A component is returned when that error, relative to its smallest
+    variance (estimated by the largest diagonal entry of its precision), exceeds
+    :data:`CANCELLATION_LIMIT`: in float64 a component collapsed more than about 7e6 of its
+    standard deviations from ``c`` (never in an ordinary fit); in float32 about 300, which
+    narrow, elongated clusters a few of their widths apart often are.
+
+    Examples
+    --------
+    >>> near = MixtureParams.from_covariances("diag", np.array([0.5, 0.5]), np.array([[0.0], [3.0]]),
+    ...                                       np.array([[1.0], [1.0]]))
+    >>> cancelling_components(near, np.zeros(1), np.float64)
+    ()
+    >>> far = MixtureParams.from_covariances("diag", np.array([0.5, 0.5]), np.array([[0.0], [4e4]]),
+    ...                                      np.array([[1.0], [1e-6]]))
+    >>> cancelling_components(far, np.zeros(1), np.float64)
+    (1,)
+    """
+    k, d = params.means.shape
+    eps = float(np.finfo(np.dtype(dtype)).eps)
+    dense = params.covariance.dense
+    variances = np.diagonal(dense(params.covariances, k, d), axis1=1, axis2=2)
+    precisions = np.diagonal(dense(params.precisions, k, d), axis1=1, axis2=2)
+    scale = np.sum((params.means - shift) ** 2, axis=1) + np.sum(variances, axis=1)
+    largest = np.max(precisions, axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        error = eps * scale * largest
+    return tuple(int(j) for j in np.flatnonzero(~(error <= CANCELLATION_LIMIT)))

@@ -173,6 +173,45 @@ class CovarianceType(ABC):
         reg_covar : added to the diagonal.
         """
 
+    # A component "centred on its own mean" (see :class:`gaussmix.core.EStep`) is evaluated
+    # directly: its rows minus its centre ``c``, whitened by its precision factor
+    # (``y = U'(x - c)``, well scaled in every direction), and its second moment summed from
+    # the whitened rows and mapped back, instead of through the shared quadratic features.
+    @abstractmethod
+    def whiten_t(self, XcT, precisions_cholesky_k, out) -> None:
+        """``out[...] = Y`` (n_features, n_rows) with ``|y|^2 = (x - c)' P_k (x - c)``.
+
+        ``XcT`` holds ``x - c`` by feature, shape ``(n_features, n_rows)``;
+        ``precisions_cholesky_k`` is one component's factor (full, tied: ``(d, d)``; diag:
+        ``(d,)``; spherical: a scalar), in the library, device and dtype of ``XcT``.
+        """
+
+    @abstractmethod
+    def whitened_moment(self, Y, weighted):
+        """One component's second moment of whitened rows, in the layout :meth:`unwhiten` takes.
+
+        ``Y`` (n_features, n_rows) by feature and ``weighted`` the same times the rows'
+        (weighted) responsibilities; computed in their dtype and library.
+        """
+
+    @abstractmethod
+    def unwhitening(self, precisions_cholesky: np.ndarray):
+        """What :meth:`unwhiten` needs of some components' factors (float64, computed once per E-step)."""
+
+    @abstractmethod
+    def unwhiten(self, s1_y: np.ndarray, s2_y: np.ndarray, unwhitening) -> tuple[np.ndarray, np.ndarray]:
+        """``(s1, s2)`` about the centres from whitened ``sum r y`` and :meth:`whitened_moment` (float64).
+
+        Stacked over components: ``s1_y`` (n, n_features), ``s2_y`` (n, ...).
+        """
+
+    @abstractmethod
+    def moments_about(self, nk: np.ndarray, s1: np.ndarray, s2: np.ndarray, offset: np.ndarray):
+        """``(s1, s2)`` about ``c - offset`` from those about the centres ``c`` (float64, stacked).
+
+        ``x - (c - offset) = (x - c) + offset``: exact algebra, whose cancellation float64 bears.
+        """
+
     @abstractmethod
     def split(self, covariances: np.ndarray, k: int, j: int, reg_covar: float,
               n_features: int) -> tuple[np.ndarray, np.ndarray]:

@@ -57,6 +57,21 @@ class DiagCovariance(CovarianceType):
     def second_moment(self, quadratic_moments, XcT, weights):
         return quadratic_moments
 
+    def whiten_t(self, XcT, precisions_cholesky_k, out):
+        _xp.multiply_into(XcT, precisions_cholesky_k[:, None], out)
+
+    def whitened_moment(self, Y, weighted):
+        return _xp.sum_rows_float64(weighted * Y)
+
+    def unwhitening(self, precisions_cholesky):
+        return 1.0 / precisions_cholesky
+
+    def unwhiten(self, s1_y, s2_y, unwhitening):
+        return s1_y * unwhitening, s2_y * unwhitening**2
+
+    def moments_about(self, nk, s1, s2, offset):
+        return s1 + nk[:, None] * offset, s2 + 2.0 * s1 * offset + nk[:, None] * offset**2
+
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         # Scatter about the new means, per feature; clipped at zero so rounding can never
         # produce a negative variance.

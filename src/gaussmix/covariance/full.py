@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import solve_triangular
 
 from .. import _xp
 from . import _linalg
@@ -70,6 +71,29 @@ class FullCovariance(CovarianceType):
         out[:, rows, cols] = quadratic_moments
         out[:, cols, rows] = quadratic_moments
         return out
+
+    def whiten_t(self, XcT, precisions_cholesky_k, out):
+        _xp.matmul_into(precisions_cholesky_k.T, XcT, out)
+
+    def whitened_moment(self, Y, weighted):
+        return weighted @ Y.T
+
+    def unwhitening(self, precisions_cholesky):
+        # y = U'(x - c), so x - c = V y with V = inv(U)'
+        eye = np.eye(precisions_cholesky.shape[-1])
+        out = np.empty_like(precisions_cholesky)
+        for k, u in enumerate(precisions_cholesky):
+            out[k] = solve_triangular(u, eye, lower=False, check_finite=False).T
+        return out
+
+    def unwhiten(self, s1_y, s2_y, unwhitening):
+        s1 = np.einsum("kab,kb->ka", unwhitening, s1_y)
+        return s1, _linalg.symmetrize(unwhitening @ s2_y @ np.swapaxes(unwhitening, 1, 2))
+
+    def moments_about(self, nk, s1, s2, offset):
+        cross = s1[:, :, None] * offset[:, None, :]
+        outer = offset[:, :, None] * offset[:, None, :]
+        return s1 + nk[:, None] * offset, s2 + cross + np.swapaxes(cross, 1, 2) + nk[:, None, None] * outer
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         # Scatter about the new means: s2 - s1 m^T - m s1^T + nk m m^T, exact for any shift.

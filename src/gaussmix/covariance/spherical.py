@@ -44,6 +44,20 @@ class SphericalCovariance(DiagCovariance):
     def second_moment(self, quadratic_moments, XcT, weights):
         return quadratic_moments[:, 0]
 
+    def whiten_t(self, XcT, precisions_cholesky_k, out):
+        _xp.multiply_into(XcT, precisions_cholesky_k, out)
+
+    def whitened_moment(self, Y, weighted):
+        return _xp.sum_float64(weighted * Y)
+
+    # unwhitening: the diagonal case's (one factor per component)
+
+    def unwhiten(self, s1_y, s2_y, unwhitening):
+        return s1_y * unwhitening[:, None], s2_y * unwhitening**2
+
+    def moments_about(self, nk, s1, s2, offset):
+        return s1 + nk[:, None] * offset, s2 + 2.0 * np.sum(s1 * offset, axis=1) + nk * np.sum(offset**2, axis=1)
+
     def split(self, covariances, k, j, reg_covar, n_features):
         # A spherical covariance has no principal axis (nor do its statistics say which
         # direction the rows spread along): the halves move apart along the diagonal
