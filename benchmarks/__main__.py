@@ -13,7 +13,7 @@ import os
 import sys
 
 from . import measure, report
-from .workloads import WHOLE_FIT, WHOLE_FIT_BASE, WORKLOADS, initial_parameters, make_data, nominal_flops
+from .workloads import WHOLE_FIT, WHOLE_FIT_BASE, WORKLOADS, nominal_flops, start_parameters, workload_data
 
 QUICK_DIVISOR = 20
 
@@ -106,10 +106,16 @@ def main(argv: list[str] | None = None) -> dict:
             continue
         w = WORKLOADS[name].scaled(args.scale)
         log(f"{name}: n={w.n:,} d={w.d} k={w.k} {w.covariance_type} {w.dtype}")
-        X = make_data(w)
-        inits_of[name] = (w, inits := initial_parameters(X, w))
-        res = measure.per_iteration(X, w, inits, args.reps, args.base_iters, args.iters, args.min_time, log=log)
+        X = workload_data(w)
+        inits_of[name] = (w, inits := start_parameters(X, w))
+        # gaussmix also runs in the other dtype, on the same numbers and start
+        w_alt = w.with_dtype(w.other_dtype)
+        alt = (X.astype(w_alt.dtype), {key: value.astype(w_alt.dtype) for key, value in inits.items()})
+        res = measure.per_iteration(X, w, inits, args.reps, args.base_iters, args.iters, args.min_time, log=log,
+                                    alt=alt)
         agree = measure.agreement(res["fits"]["gaussmix"], res["fits"]["sklearn"])
+        # float32 against float64 from the same start, both gaussmix: accuracy and time
+        f32, f64 = ("gaussmix", "gaussmix_alt") if w.dtype == "float32" else ("gaussmix_alt", "gaussmix")
         flops, peak = nominal_flops(w), peaks[w.dtype]
         row = {"workload": name, "n": w.n, "d": w.d, "k": w.k, "covariance_type": w.covariance_type, "dtype": w.dtype,
                "nominal_gflop_per_iter": flops / 1e9, "agreement": agree["max"], "agreement_detail": agree,
@@ -125,6 +131,10 @@ def main(argv: list[str] | None = None) -> dict:
             if s <= 0:
                 log(f"  {name} {lib}: {args.stat} difference {s:.3g} s is not positive (noise); shown as '-'")
         row["ratio"] = _ratio(row["sklearn_s_per_iter"], row["gaussmix_s_per_iter"])
+        stat = "s_per_iter" if args.stat == "median" else "s_per_iter_min"
+        row["gaussmix_f32_s_per_iter"], row["gaussmix_f64_s_per_iter"] = res[stat][f32], res[stat][f64]
+        row["f32_over_f64"] = _ratio(res[stat][f32], res[stat][f64])
+        row["f32_accuracy"] = measure.agreement(res["fits"][f32], res["fits"][f64])["covariances"]
         rows.append(row)
         del X, res
         gc.collect()
@@ -132,7 +142,7 @@ def main(argv: list[str] | None = None) -> dict:
     if WHOLE_FIT in selected:
         w = WORKLOADS[WHOLE_FIT_BASE].scaled(args.scale)
         log(f"{WHOLE_FIT}: whole fit on n={w.n:,} d={w.d} k={w.k} {w.covariance_type}")
-        X = make_data(w)
+        X = workload_data(w)
         res = measure.whole_fit(X, w, args.fit_reps, log=log)
         fit_rows.append({
             "workload": WHOLE_FIT, "n": w.n, "d": w.d, "k": w.k, "covariance_type": w.covariance_type,

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from . import measure
-from .workloads import Workload, make_data
+from .workloads import Workload, workload_data
 
 _KB = 1024.0
 
@@ -66,7 +66,7 @@ def main() -> None:
     spec = json.loads(sys.stdin.read())
     w = Workload(**spec["workload"])
     inits = {key: np.asarray(v["data"], dtype=v["dtype"]) for key, v in spec["inits"].items()}
-    X = make_data(w)
+    X = workload_data(w)
     est = measure.estimator(spec["lib"], w, spec["max_iter"], inits)
     gc.collect()
     baseline = _status_kb("VmRSS")

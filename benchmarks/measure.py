@@ -46,39 +46,44 @@ def timed_fit(est, X: np.ndarray) -> float:
 
 def per_iteration(X: np.ndarray, w: Workload, inits: dict, reps: int, base: int, extra: int,
                   min_time: float = 0.0, max_extra: int = 50,
-                  log: Callable[[str], None] = lambda s: None) -> dict:
-    """Median seconds per EM iteration of each library, and the two final fits.
+                  log: Callable[[str], None] = lambda s: None, alt: tuple | None = None) -> dict:
+    """Median seconds per EM iteration of each library, and the final fits.
 
     Each repetition fits ``base`` and ``base + b`` iterations from the same ``inits`` with
     ``tol=0``; one iteration costs ``(t(base + b) - t(base)) / b``, which cancels validation,
     set-up and the final E-step that ``fit`` runs after the loop. Runs are interleaved:
     sklearn short, gaussmix short, sklearn long, gaussmix long, then the next repetition.
+    ``alt = (X_alt, inits_alt)`` adds gaussmix on the same data and start in the other dtype
+    (key ``"gaussmix_alt"``), interleaved with the others.
     ``s_per_iter_min`` is the best-of alternative ``(min t(base + b) - min t(base)) / b``.
     A warm-up short fit of each library (not counted) sizes ``b``: at least ``extra``, and
     enough that the faster library's difference lasts ``min_time`` seconds (at most ``max_extra``),
     so that small workloads are not lost in timer and set-up noise.
     """
-    warm = {lib: timed_fit(estimator(lib, w, base, inits), X) for lib in LIBRARIES}
+    runners = {lib: (lib, X, inits) for lib in LIBRARIES}
+    if alt is not None:
+        runners["gaussmix_alt"] = ("gaussmix", *alt)
+    warm = {key: timed_fit(estimator(lib, w, base, ini), data) for key, (lib, data, ini) in runners.items()}
     fastest = min(warm.values()) / (base + 1)  # over-estimates an iteration: includes set-up
     b = extra if fastest <= 0 else int(min(max_extra, max(extra, np.ceil(min_time / fastest))))
-    samples: dict[str, list[float]] = {lib: [] for lib in LIBRARIES}
-    raw: dict[str, dict[str, list[float]]] = {lib: {"short": [], "long": []} for lib in LIBRARIES}
+    samples: dict[str, list[float]] = {key: [] for key in runners}
+    raw: dict[str, dict[str, list[float]]] = {key: {"short": [], "long": []} for key in runners}
     fits: dict[str, object] = {}
     for rep in range(reps):
-        short = {lib: timed_fit(estimator(lib, w, base, inits), X) for lib in LIBRARIES}
-        for lib in LIBRARIES:
-            est = estimator(lib, w, base + b, inits)
-            t_long = timed_fit(est, X)
-            samples[lib].append((t_long - short[lib]) / b)
-            raw[lib]["short"].append(short[lib])
-            raw[lib]["long"].append(t_long)
-            fits[lib] = est
+        short = {key: timed_fit(estimator(lib, w, base, ini), data) for key, (lib, data, ini) in runners.items()}
+        for key, (lib, data, ini) in runners.items():
+            est = estimator(lib, w, base + b, ini)
+            t_long = timed_fit(est, data)
+            samples[key].append((t_long - short[key]) / b)
+            raw[key]["short"].append(short[key])
+            raw[key]["long"].append(t_long)
+            fits[key] = est
         log(f"  {w.name} rep {rep + 1}/{reps} ({b} timed iterations): "
-            + ", ".join(f"{lib} {samples[lib][-1]:.4g} s/iter" for lib in LIBRARIES))
+            + ", ".join(f"{key} {samples[key][-1]:.4g} s/iter" for key in runners))
     return {
-        "s_per_iter": {lib: statistics.median(samples[lib]) for lib in LIBRARIES},
+        "s_per_iter": {key: statistics.median(samples[key]) for key in runners},
         # best-of estimate, robust to stalls on a shared machine: (min t(a + b) - min t(a)) / b
-        "s_per_iter_min": {lib: (min(raw[lib]["long"]) - min(raw[lib]["short"])) / b for lib in LIBRARIES},
+        "s_per_iter_min": {key: (min(raw[key]["long"]) - min(raw[key]["short"])) / b for key in runners},
         "samples": samples,
         "fit_seconds": raw,
         "timed_iters": b,

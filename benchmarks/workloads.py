@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,16 +21,28 @@ class Workload:
     k: int
     covariance_type: str
     dtype: str = "float64"
+    #: "blobs" (:func:`make_data`) or "rotated" (:func:`make_rotated`)
+    data: str = "blobs"
+    #: "kmeans" (a short k-means, :func:`initial_parameters`) or "identity" (k data rows, unit covariances)
+    start: str = "kmeans"
 
     @property
     def seed(self) -> int:
-        # The data depend on the shape only, so W2 and W2f32 see the same numbers.
-        return zlib.crc32(f"{self.n}-{self.d}-{self.k}".encode())
+        # The data depend on the shape and kind only, so W2 and W2f32 see the same numbers.
+        kind = "" if self.data == "blobs" else f"-{self.data}"
+        return zlib.crc32(f"{self.n}-{self.d}-{self.k}{kind}".encode())
+
+    @property
+    def other_dtype(self) -> str:
+        return "float32" if self.dtype == "float64" else "float64"
+
+    def with_dtype(self, dtype: str) -> "Workload":
+        return replace(self, dtype=dtype)
 
     def scaled(self, divisor: int) -> "Workload":
         """The same workload with ``n // divisor`` rows (at least ``20 k`` and 100)."""
         n = max(self.n // max(1, divisor), 20 * self.k, 100)
-        return Workload(self.name, n, self.d, self.k, self.covariance_type, self.dtype)
+        return replace(self, n=n)
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -44,6 +56,11 @@ WORKLOADS: dict[str, Workload] = {
         Workload("W6", 200_000, 16, 16, "tied"),
         Workload("W2f32", 1_000_000, 16, 16, "full", "float32"),
         Workload("W3f32", 1_000_000, 64, 32, "diag", "float32"),
+        # Rotated, stretched clusters (many thin components far from the mixture's mean) from
+        # an identity start: the data on which float32 used to be slower than float64.
+        *[Workload(f"R{size}{suffix}", n, d, k, ct, "float64", "rotated", "identity")
+          for size, (n, d, k) in (("1", (1_000_000, 16, 16)), ("2", (300_000, 16, 16)), ("3", (200_000, 64, 32)))
+          for suffix, ct in (("", "full"), ("t", "tied"), ("d", "diag"), ("s", "spherical"))],
     ]
 }
 
@@ -76,6 +93,56 @@ def make_data(w: Workload) -> np.ndarray:
     if w.dtype != "float64":
         X = X.astype(w.dtype)
     return np.ascontiguousarray(X)
+
+
+def make_rotated(w: Workload) -> np.ndarray:
+    """Rotated, stretched Gaussian blobs: the float32 stress case.
+
+    Each component's mean is drawn from ``N(0, 4^2)`` per feature and its rows are
+    ``mean + z @ A`` with ``z`` standard normal and ``A ~ N(0, 1) / sqrt(d)``: random
+    orientations, condition numbers of 1e2..1e8, many components far narrower than their
+    distance from the mixture's mean. Equal weights. Returns a C-contiguous array of ``w.dtype``.
+
+    >>> X = make_rotated(Workload("t", 60, 3, 2, "full", data="rotated"))
+    >>> X.shape, X.dtype.name
+    ((60, 3), 'float64')
+    """
+    rng = np.random.default_rng(w.seed)
+    means = rng.normal(0.0, 4.0, (w.k, w.d))
+    factors = rng.normal(0.0, 1.0, (w.k, w.d, w.d)) / np.sqrt(w.d)
+    labels = rng.integers(0, w.k, w.n)
+    X = rng.standard_normal((w.n, w.d))
+    for j in range(w.k):
+        rows = labels == j
+        X[rows] = means[j] + X[rows] @ factors[j]
+    return np.ascontiguousarray(X.astype(w.dtype, copy=False))
+
+
+def workload_data(w: Workload) -> np.ndarray:
+    """The data of ``w`` (:func:`make_data` or :func:`make_rotated`)."""
+    return make_rotated(w) if w.data == "rotated" else make_data(w)
+
+
+def identity_start(X: np.ndarray, w: Workload) -> dict[str, np.ndarray]:
+    """``k`` distinct data rows as means, unit covariances, equal weights (in ``w.dtype``).
+
+    >>> s = identity_start(np.arange(20.0).reshape(10, 2), Workload("t", 10, 2, 3, "diag"))
+    >>> s["means_init"].shape, s["precisions_init"].tolist()
+    ((3, 2), [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]])
+    """
+    rng = np.random.default_rng(w.seed + 2)
+    rows = np.sort(rng.choice(X.shape[0], size=w.k, replace=False))
+    dtype = np.dtype(w.dtype)
+    precisions = {"full": np.repeat(np.eye(w.d)[None], w.k, axis=0), "tied": np.eye(w.d),
+                  "diag": np.ones((w.k, w.d)), "spherical": np.ones(w.k)}[w.covariance_type]
+    return {"weights_init": np.full(w.k, 1.0 / w.k, dtype=dtype),
+            "means_init": np.asarray(X[rows], dtype=np.float64).astype(dtype),
+            "precisions_init": np.ascontiguousarray(precisions.astype(dtype))}
+
+
+def start_parameters(X: np.ndarray, w: Workload) -> dict[str, np.ndarray]:
+    """The shared start of ``w`` (:func:`initial_parameters` or :func:`identity_start`)."""
+    return identity_start(X, w) if w.start == "identity" else initial_parameters(X, w)
 
 
 def initial_parameters(X: np.ndarray, w: Workload, n_sub: int = 10_000) -> dict[str, np.ndarray]:

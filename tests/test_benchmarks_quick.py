@@ -14,7 +14,8 @@ if ROOT not in sys.path:
 
 from benchmarks import __main__ as cli  # noqa: E402
 from benchmarks import measure, workloads  # noqa: E402
-from benchmarks.workloads import WORKLOADS, Workload, initial_parameters, make_data  # noqa: E402
+from benchmarks.workloads import (WORKLOADS, Workload, identity_start, initial_parameters, make_data,  # noqa: E402
+                                  make_rotated)
 
 
 def test_docstring_examples():
@@ -42,6 +43,31 @@ def test_shared_start_is_accepted_and_agrees(covariance_type, dtype):
         measure.timed_fit(est, X)
     agree = measure.agreement(fits["gaussmix"], fits["sklearn"])
     assert agree["max"] < (1e-9 if dtype == "float64" else 1e-3), agree
+
+
+def test_rotated_workloads_and_identity_start():
+    w = WORKLOADS["R3"].scaled(2000)
+    assert (w.data, w.start, w.covariance_type) == ("rotated", "identity", "full")
+    X = make_rotated(w)
+    np.testing.assert_array_equal(X, make_rotated(w))
+    np.testing.assert_array_equal(X.astype(np.float32), make_rotated(w.with_dtype("float32")))
+    start = identity_start(X, w)
+    # k distinct data rows, unit covariances, equal weights
+    assert len({tuple(row) for row in start["means_init"]}) == w.k
+    assert all(any(np.array_equal(m, x) for x in X) for m in start["means_init"][:3])
+    np.testing.assert_array_equal(start["precisions_init"], np.repeat(np.eye(w.d)[None], w.k, axis=0))
+    # the clusters are stretched: some covariance condition numbers reach 1e4
+    labels = np.argmin(((X[:, None, :] - start["means_init"][None]) ** 2).sum(axis=2), axis=1)
+    assert max(np.linalg.cond(np.cov(X[labels == j].T)) for j in range(w.k) if np.sum(labels == j) > 2 * w.d) > 1e3
+
+
+def test_every_row_times_both_dtypes(capsys):
+    result = cli.main(["--only", "R2", "--scale", "3000", "--reps", "1", "--iters", "1", "--min-time", "0",
+                       "--gemm-size", "64", "--no-memory"])
+    row = result["rows"][0]
+    assert row["gaussmix_f32_s_per_iter"] is not None and row["gaussmix_f64_s_per_iter"] is not None
+    assert row["f32_accuracy"] < 1e-3  # float32 covariances against float64's, same start and iterations
+    assert "gm f32/f64" in capsys.readouterr().out
 
 
 def test_cli_rejects_unknown_workload(capsys):

@@ -43,7 +43,7 @@ from .stats import SufficientStats, design
 
 #: a component is centred on its own mean when the estimated relative rounding error of
 #: its variances about the shared shift (see :func:`cancelling_components`) exceeds this
-CANCELLATION_LIMIT = 1e-2
+CANCELLATION_LIMIT = 1e-4
 
 # Responsibilities below these are set to zero: far below the dtype's rounding, and
 # products with subnormal numbers run ~100x slower in BLAS.
@@ -194,10 +194,9 @@ class EStep:
     def _log_prob_t(self, X):
         """``log p(x | k) + log weight_k`` of a chunk and what its statistics reuse.
 
-        Returns ``(log_prob, design_t, whitened)``: the log-probabilities, shape
-        ``(n_components, n_rows)`` in the chunk's component order (shared first), the shared
-        design (None when every component is centred on its own mean) and the own-centred
-        components' whitened rows, shape ``(n_own, n_features, n_rows)`` (None when there are none).
+        Returns ``(log_prob, design_t)``: the log-probabilities, shape ``(n_components, n_rows)``
+        in the chunk's component order (shared first), and the shared design (None when every
+        component is centred on its own mean).
         """
         X = self._rows(X)
         coef, row_factor_t, _, centres, factors, constants = self._constants(X)
@@ -210,7 +209,7 @@ class EStep:
                 whitened = row_factor_t @ design_t[q : q + d]
                 _xp.square_inplace(whitened)
                 log_prob -= 0.5 * whitened.sum(axis=0)
-            return log_prob, design_t, None
+            return log_prob, design_t
         n_rows, d = X.shape
         n_own = len(self.own)
         if isinstance(X, np.ndarray):
@@ -218,14 +217,14 @@ class EStep:
             X_t = _scratch("rows", d, n_rows, self.dtype)
             np.copyto(X_t, X.T)
             centred_t = _scratch("centred", d, n_rows, self.dtype)
-            whitened = _scratch("whitened", n_own * d, n_rows, self.dtype).reshape(n_own, d, n_rows)
+            whitened = _scratch("whitened", d, n_rows, self.dtype)
             neg_half = np.full(d, -0.5, dtype=self.dtype)
         else:
             xp = _xp.namespace(X)
             log_prob = xp.empty((self._n_components, n_rows), dtype=X.dtype, device=X.device)
             X_t = X.T.contiguous()
             centred_t = xp.empty((d, n_rows), dtype=X.dtype, device=X.device)
-            whitened = xp.empty((n_own, d, n_rows), dtype=X.dtype, device=X.device)
+            whitened = xp.empty((d, n_rows), dtype=X.dtype, device=X.device)
             neg_half = xp.full((d,), -0.5, dtype=X.dtype, device=X.device)
         m = self._n_shared
         if design_t is not None:
@@ -235,15 +234,14 @@ class EStep:
         # rows themselves: folding the centre into the product, or starting from the rows
         # centred on the shared shift, would bring back some of the cancellation), squared
         # and summed over the features (a product with -1/2's: BLAS sums short columns fastest).
-        # The whitened rows are kept: the statistics are summed from them.
         for i in range(n_own):
             _xp.subtract_into(X_t, centres[i][:, None], centred_t)
-            self._cov.whiten_t(centred_t, factors[i], whitened[i])
-            _xp.multiply_into(whitened[i], whitened[i], centred_t)
+            self._cov.whiten_t(centred_t, factors[i], whitened)
+            _xp.square_inplace(whitened)
             row = log_prob[m + i]
-            _xp.matmul_into(neg_half, centred_t, row)
+            _xp.matmul_into(neg_half, whitened, row)
             row += constants[i]
-        return log_prob, design_t, whitened
+        return log_prob, design_t
 
     def _normalise_t(self, log_prob: np.ndarray) -> np.ndarray:
         """Turn log-probs ``(k, n_rows)`` into responsibilities in place; return log p(x).
@@ -310,7 +308,7 @@ class EStep:
     def stats(self, X: np.ndarray, weights: np.ndarray | None = None) -> SufficientStats:
         """E-step and reduction: this chunk's :class:`SufficientStats` under the parameters."""
         X = self._rows(X)
-        wresp_t, design_t, whitened = self._log_prob_t(X)
+        wresp_t, design_t = self._log_prob_t(X)
         log_norm = self._normalise_t(wresp_t)
         if weights is None:
             loglik = _xp.sum_float64(log_norm)
@@ -322,16 +320,16 @@ class EStep:
             wresp_t *= _xp.astype(weights, self.dtype)
         if not self.own:
             return SufficientStats.from_design(self._cov, design_t, wresp_t, weights, self.shift, loglik)
-        return self._stats_with_own(X, weights, wresp_t, design_t, whitened, own_rows, loglik)
+        return self._stats_with_own(X, weights, wresp_t, design_t, own_rows, loglik)
 
-    def _stats_with_own(self, X, weights, wresp_t, design_t, whitened, own_rows, loglik) -> SufficientStats:
+    def _stats_with_own(self, X, weights, wresp_t, design_t, own_rows, loglik) -> SufficientStats:
         """Statistics when some components are centred on their own means.
 
         The shared components' come from the design product as usual.  Each own-centred
         component's are summed from its whitened rows ``y = U'(x - c)`` (well scaled in
         every direction, so the chunk's products keep their relative precision even in
-        float32) over the rows where its responsibility is not negligible (``own_rows``:
-        the others add less than rounding), and mapped back to ``x - c`` in float64.
+        float32; whitened again, over the rows where its responsibility is not negligible
+        when those are few: ``own_rows``) and mapped back to ``x - c`` in float64.
         """
         cov = self._cov
         m, n_rows = self._n_shared, X.shape[0]
@@ -344,16 +342,18 @@ class EStep:
         n_own, d = len(self.own), X.shape[1]
         mass, first = np.empty(n_own), np.empty((n_own, d))
         second = np.empty((n_own, *cov.moment_shape(1, d)[1:]))
+        X_t = None
         for i in range(n_own):
-            y, wresp = whitened[i], wresp_t[m + i]
+            wresp = wresp_t[m + i]
             rows = xp.nonzero(own_rows[i])[0]
-            if 4 * rows.shape[0] < n_rows:
-                # Only the rows that count, whitened again: gathering whole rows of X is far
-                # cheaper than gathering columns of the by-feature whitened rows.
-                y = xp.empty((d, rows.shape[0]), dtype=X.dtype, **({} if isinstance(X, np.ndarray) else
-                                                                    {"device": X.device}))
-                cov.whiten_t((X[rows] - centres[i]).T, factors[i], y)
-                wresp = wresp[rows]
+            if 4 * rows.shape[0] < n_rows:  # only the rows that count (gathering whole rows is cheap)
+                centred_t, wresp = (X[rows] - centres[i]).T, wresp[rows]
+            else:
+                if X_t is None:
+                    X_t = X.T.contiguous() if _xp.is_torch(X) else np.ascontiguousarray(X.T)
+                centred_t = X_t - centres[i][:, None]
+            y = xp.empty(centred_t.shape, dtype=X.dtype, **({} if isinstance(X, np.ndarray) else {"device": X.device}))
+            cov.whiten_t(centred_t, factors[i], y)
             weighted = y * wresp
             mass[i] = _xp.sum_float64(wresp)
             first[i] = _xp.to_host_float64(_xp.sum_rows_float64(weighted))
@@ -377,9 +377,12 @@ def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tu
     ``eps * (|m_k - c|^2 + tr(cov_k))`` in that covariance (and in the whitened terms of the
     log-density).  A component is returned when that error, relative to its smallest
     variance (estimated by the largest diagonal entry of its precision), exceeds
-    :data:`CANCELLATION_LIMIT`: in float64 a component collapsed more than about 7e6 of its
-    standard deviations from ``c`` (never in an ordinary fit); in float32 about 300, which
-    narrow, elongated clusters a few of their widths apart often are.
+    :data:`CANCELLATION_LIMIT` (1e-4: measured on rotated, stretched clusters, 1e-2 left float32
+    covariances 2e-3 off the float64 fit after 20 iterations, 1e-4 keeps them within 3e-5): in
+    float64 a component collapsed more than about 7e5 of its standard deviations from ``c``
+    (never in an ordinary fit); in float32 about 30, which narrow, elongated clusters a few of
+    their widths apart often are.  When more than half the components qualify, all are
+    centred on their own means (the shared design no longer pays for itself).
 
     Examples
     --------
