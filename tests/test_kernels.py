@@ -280,3 +280,126 @@ def test_dense_covariances_of_every_type(covariance_type):
     dense = params.covariance.dense(params.covariances, 3, 4)
     np.testing.assert_array_equal(dense, dense_covariances(params))
     assert dense.shape == (3, 4, 4) and dense.flags.writeable
+
+
+# ------------------------------------------------- components centred on their own means
+def _rotated(n, d, k, seed=0, offset=0.0):
+    """Rotated, stretched clusters (the issue-13 data): means ~ N(0, 4^2), rows mean + z @ A, A ~ N(0, 1/d)."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(0.0, 4.0, (k, d)) + offset
+    factors = rng.normal(0.0, 1.0, (k, d, d)) / np.sqrt(d)
+    labels = rng.integers(0, k, n)
+    X = rng.standard_normal((n, d))
+    for j in range(k):
+        X[labels == j] = means[j] + X[labels == j] @ factors[j]
+    return X
+
+
+def _identity_start(X, k, covariance_type, seed=1):
+    d = X.shape[1]
+    rows = np.random.default_rng(seed).choice(len(X), k, replace=False)
+    precisions = {"full": np.repeat(np.eye(d)[None], k, axis=0), "tied": np.eye(d), "diag": np.ones((k, d)),
+                  "spherical": np.ones(k)}[covariance_type]
+    return dict(weights_init=np.full(k, 1.0 / k), means_init=X[rows], precisions_init=precisions)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_float32_rotated_stretched_clusters_match_float64(covariance_type, offset):
+    """float32 covariances within 1e-3 of the float64 fit of the same (rounded) numbers from the same start.
+
+    On these data the shared quadratic features lose most digits in float32 (condition numbers
+    1e2..1e6, clusters tens of their widths from the mixture's mean): before components were
+    centred on their own means, float32 full covariances drifted 2e-3 and more from float64's."""
+    X32 = _rotated(8000, 8, 6, offset=offset).astype(np.float32)
+    X64 = X32.astype(np.float64)
+    kw = dict(covariance_type=covariance_type, tol=0, max_iter=20, **_identity_start(X64, 6, covariance_type))
+    ref = GaussianMixture(6, **kw).fit(X64)
+    ours = GaussianMixture(6, **kw).fit(X32)
+    relative = np.abs(ours.covariances_ - ref.covariances_).max() / np.abs(ref.covariances_).max()
+    assert relative < 1e-3, relative
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=0, atol=1e-3 * np.abs(X64 - X64.mean(0)).max())
+    np.testing.assert_allclose(ours.lower_bounds_, ref.lower_bounds_, rtol=1e-4, atol=1e-4)
+    dense = get_covariance(covariance_type).dense(ours.covariances_, 6, 8)
+    assert np.linalg.eigvalsh(dense).min() > 0  # no negative variances
+    # the float32 kernel against the float64 one, under the same (fitted) parameters
+    np.testing.assert_allclose(ours.score_samples(X32), ours.score_samples(X64), rtol=0, atol=5e-3)
+    np.testing.assert_allclose(ours.predict_proba(X32), ours.predict_proba(X64), rtol=0, atol=1e-3)
+
+
+def _force_own(monkeypatch, which):
+    import gaussmix.core.estep as estep_module
+
+    monkeypatch.setattr(estep_module, "cancelling_components", lambda params, shift, dtype: which(params.n_components))
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
+@pytest.mark.parametrize("which", [lambda k: (1,), lambda k: (0, 2), lambda k: tuple(range(k))],
+                         ids=["one", "two", "all"])
+def test_own_centred_components_agree_with_the_shared_products_in_float64(monkeypatch, covariance_type, which):
+    """Where float64 resolves both, centring a component on its own mean changes nothing but rounding:
+    log-densities, responsibilities, predictions and the M-step from the statistics (weighted too)."""
+    from gaussmix.core import mstep
+
+    X = _data(n=700, d=4, k=3)
+    w = np.random.RandomState(1).uniform(0.5, 2.0, len(X))
+    params = random_params(covariance_type, 3, 4, seed=4)
+    plain = EStep(params, np.float64)
+    _force_own(monkeypatch, which)
+    own = EStep(params, np.float64)
+    # more than half: all of them (the shared design no longer pays for itself)
+    assert own.own == (which(3) if 2 * len(which(3)) <= 3 else (0, 1, 2)) and plain.own == ()
+    np.testing.assert_allclose(own.weighted_log_prob(X), plain.weighted_log_prob(X), rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(own.responsibilities(X), plain.responsibilities(X), rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(own.predict(X), plain.predict(X))
+    np.testing.assert_allclose(own.score_samples(X), plain.score_samples(X), rtol=1e-12)
+    for weights in (None, w):
+        a = ArrayData(X, weights, chunk_rows=128).reduce(own.stats)
+        b = ArrayData(X, weights, chunk_rows=128).reduce(plain.stats)
+        assert a.shift.shape == ((3, 4) if own.own else (4,))
+        np.testing.assert_allclose(a.loglik, b.loglik, rtol=1e-12)
+        pa, pb = (mstep(s, covariance_type, 1e-6, 1e-15) for s in (a, b))
+        for name in ("weights", "means", "covariances"):
+            np.testing.assert_allclose(getattr(pa, name), getattr(pb, name), rtol=1e-9, err_msg=name)
+        # an explicit shift (partial_fit's running statistics) puts every component's statistics about it
+        shift = X.mean(axis=0)
+        c = ArrayData(X, weights, chunk_rows=128).reduce(EStep(params, np.float64, shift=shift).stats)
+        assert c.shift.shape == (4,)
+        pc = mstep(c, covariance_type, 1e-6, 1e-15)
+        np.testing.assert_allclose(pc.covariances, pb.covariances, rtol=1e-9)
+
+
+def test_em_reads_the_data_once_per_iteration_with_own_centred_components(monkeypatch):
+    """The loop has no second pass: components centred on their own means are the kernel's business."""
+    _force_own(monkeypatch, lambda k: (1, 3))
+    X = _rotated(3000, 6, 5).astype(np.float32)
+    data = ArrayData(X)
+    calls = []
+    original = data.reduce
+    data.reduce = lambda fn: calls.append(1) or original(fn)
+    from gaussmix.core import MixtureParams, run_em
+
+    start = _identity_start(X.astype(np.float64), 5, "full")
+    params = MixtureParams.from_covariances("full", start["weights_init"], start["means_init"],
+                                            np.repeat(np.eye(6)[None], 5, axis=0))
+    result = run_em(data, params, tol=0, max_iter=12, reg_covar=1e-6)
+    assert len(calls) == result.n_iter == 12
+    assert EStep(result.params, np.float32).own == (1, 3)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
+def test_own_centred_components_on_a_tensor_match_numpy(monkeypatch, covariance_type):
+    """The own-centred path is written once against the chunk's array library: a float32 PyTorch
+    tensor gives the NumPy array's log-densities and statistics."""
+    torch = pytest.importorskip("torch")
+    X = _rotated(2000, 5, 4).astype(np.float32)
+    params = random_params(covariance_type, 4, 5, seed=2)
+    _force_own(monkeypatch, lambda k: (1,))
+    estep = EStep(params, np.float32)
+    assert estep.own == (1,)
+    np.testing.assert_allclose(estep.score_samples(torch.from_numpy(X)).numpy(), estep.score_samples(X), rtol=1e-5)
+    np.testing.assert_array_equal(estep.predict(torch.from_numpy(X)).numpy(), estep.predict(X))
+    a, b = estep.stats(torch.from_numpy(X)), estep.stats(X)
+    np.testing.assert_array_equal(a.shift, b.shift)
+    for name in ("nk", "s1", "s2"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-4, atol=1e-6, err_msg=name)

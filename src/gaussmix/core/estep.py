@@ -43,7 +43,7 @@ from .stats import SufficientStats, design
 
 #: a component is centred on its own mean when the estimated relative rounding error of
 #: its variances about the shared shift (see :func:`cancelling_components`) exceeds this
-CANCELLATION_LIMIT = 1e-4
+CANCELLATION_LIMIT = 1e-2
 
 # Responsibilities below these are set to zero: far below the dtype's rounding, and
 # products with subnormal numbers run ~100x slower in BLAS.
@@ -143,6 +143,13 @@ class EStep:
         self._own_factors = np.ascontiguousarray(chol[own], dtype=self.dtype)
         self._own_constants = log_norms[own].astype(self.dtype)
         self._own_unwhitening = cov.unwhitening(chol[own])
+        # The centres are the means rounded to the dtype: the whitened rows are taken about the
+        # centre (exactly representable) and moved to the mean by the whitened difference.
+        residual_t = np.empty((d, len(own)))
+        for i, j in enumerate(own):
+            cov.whiten_t((params.means[j] - centres[i].astype(np.float64))[:, None], chol[j], residual_t[:, i:i + 1])
+        self._own_residuals = np.ascontiguousarray(residual_t.T, dtype=self.dtype)
+        self._own_exact = not np.any(self._own_residuals)
         # explicit shift: own statistics move from their centres to it (in float64)
         self._own_offsets = centres.astype(np.float64) - self.shift
         if explicit or not own:
@@ -159,21 +166,21 @@ class EStep:
         self._on_device: dict = {}
 
     def _constants(self, X):
-        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants)`` in the library
-        and on the device of ``X``.
+        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants, own_residuals)`` in
+        the library and on the device of ``X``.
 
         Copied once per device and then reused by every chunk (a race between threads
         only copies twice).
         """
         if isinstance(X, np.ndarray):
             return (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres, self._own_factors,
-                    self._own_constants)
+                    self._own_constants, self._own_residuals)
         key = (type(X), str(X.device))
         found = self._on_device.get(key)
         if found is None:
             found = tuple(None if a is None else _xp.asarray_like(a, X, self.dtype)
                           for a in (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres,
-                                    self._own_factors, self._own_constants))
+                                    self._own_factors, self._own_constants, self._own_residuals))
             self._on_device[key] = found
         return found
 
@@ -199,7 +206,7 @@ class EStep:
         component is centred on its own mean).
         """
         X = self._rows(X)
-        coef, row_factor_t, _, centres, factors, constants = self._constants(X)
+        coef, row_factor_t, _, centres, factors, constants, residuals = self._constants(X)
         design_t = self._design(X) if self._n_shared else None
         if not self.own:
             log_prob = coef @ design_t
@@ -237,6 +244,8 @@ class EStep:
         for i in range(n_own):
             _xp.subtract_into(X_t, centres[i][:, None], centred_t)
             self._cov.whiten_t(centred_t, factors[i], whitened)
+            if not self._own_exact:
+                _xp.subtract_into(whitened, residuals[i][:, None], whitened)
             _xp.square_inplace(whitened)
             row = log_prob[m + i]
             _xp.matmul_into(neg_half, whitened, row)
@@ -338,16 +347,20 @@ class EStep:
             shared = SufficientStats.from_design(cov, design_t, wresp_t[:m], weights, self.shift)
             nk.append(shared.nk), s1.append(shared.s1), s2.append(shared.s2)
         xp = _xp.namespace(X)
-        _, _, _, centres, factors, _ = self._constants(X)
+        _, _, _, centres, factors, _, _ = self._constants(X)
         n_own, d = len(self.own), X.shape[1]
         mass, first = np.empty(n_own), np.empty((n_own, d))
         second = np.empty((n_own, *cov.moment_shape(1, d)[1:]))
         X_t = None
+        # every own component's rows that count, in one call: (component, row) pairs by component
+        which, where = xp.nonzero(own_rows)
+        bounds = np.searchsorted(_xp.to_numpy(which), np.arange(n_own + 1))
         for i in range(n_own):
             wresp = wresp_t[m + i]
-            rows = xp.nonzero(own_rows[i])[0]
-            if 4 * rows.shape[0] < n_rows:  # only the rows that count (gathering whole rows is cheap)
-                centred_t, wresp = (X[rows] - centres[i]).T, wresp[rows]
+            if 4 * (bounds[i + 1] - bounds[i]) < n_rows:  # only those rows (gathering whole rows is cheap)
+                rows = where[bounds[i]:bounds[i + 1]]
+                centred_t = (xp.take(X, rows, axis=0) - centres[i]).T
+                wresp = xp.take(wresp, rows, axis=0)
             else:
                 if X_t is None:
                     X_t = X.T.contiguous() if _xp.is_torch(X) else np.ascontiguousarray(X.T)
@@ -376,13 +389,14 @@ def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tu
     subtracts ``(m_k - c)(m_k - c)^T``; rounding leaves an error of about
     ``eps * (|m_k - c|^2 + tr(cov_k))`` in that covariance (and in the whitened terms of the
     log-density).  A component is returned when that error, relative to its smallest
-    variance (estimated by the largest diagonal entry of its precision), exceeds
-    :data:`CANCELLATION_LIMIT` (1e-4: measured on rotated, stretched clusters, 1e-2 left float32
-    covariances 2e-3 off the float64 fit after 20 iterations, 1e-4 keeps them within 3e-5): in
-    float64 a component collapsed more than about 7e5 of its standard deviations from ``c``
-    (never in an ordinary fit); in float32 about 30, which narrow, elongated clusters a few of
-    their widths apart often are.  When more than half the components qualify, all are
-    centred on their own means (the shared design no longer pays for itself).
+    variance (the smallest eigenvalue of its covariance: along a thin, oblique axis that is
+    up to ``n_features`` times smaller than the smallest diagonal entry, and measured on
+    rotated, stretched clusters, estimating it by the diagonal left float32 covariances 2e-3
+    off the float64 fit after 20 iterations), exceeds :data:`CANCELLATION_LIMIT`: in float64 a
+    component collapsed more than about 7e6 of its standard deviations from ``c`` (never in
+    an ordinary fit); in float32 about 300, which narrow, elongated clusters a few of their
+    widths apart often are.  When more than half the components qualify, all are centred on
+    their own means (the shared design no longer pays for itself).
 
     Examples
     --------
@@ -397,11 +411,20 @@ def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tu
     """
     k, d = params.means.shape
     eps = float(np.finfo(np.dtype(dtype)).eps)
-    dense = params.covariance.dense
-    variances = np.diagonal(dense(params.covariances, k, d), axis1=1, axis2=2)
-    precisions = np.diagonal(dense(params.precisions, k, d), axis1=1, axis2=2)
-    scale = np.sum((params.means - shift) ** 2, axis=1) + np.sum(variances, axis=1)
-    largest = np.max(precisions, axis=1)
+    covariances = params.covariance.dense(params.covariances, k, d)
+    scale = np.sum((params.means - shift) ** 2, axis=1) + np.trace(covariances, axis1=1, axis2=2)
+    with np.errstate(divide="ignore"):
+        largest = 1.0 / _smallest_eigenvalues(covariances)
     with np.errstate(over="ignore", invalid="ignore"):
         error = eps * scale * largest
     return tuple(int(j) for j in np.flatnonzero(~(error <= CANCELLATION_LIMIT)))
+
+
+def _smallest_eigenvalues(matrices: np.ndarray) -> np.ndarray:
+    """The smallest eigenvalue of each symmetric matrix of a stack ``(k, d, d)`` (of the diagonal when diagonal)."""
+    off = matrices.copy()
+    idx = np.arange(matrices.shape[-1])
+    off[:, idx, idx] = 0.0
+    if not off.any():
+        return np.min(np.diagonal(matrices, axis1=1, axis2=2), axis=1)
+    return np.linalg.eigvalsh(matrices)[:, 0]
