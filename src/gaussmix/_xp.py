@@ -38,6 +38,7 @@ __all__ = [
     "subtract_into",
     "sum_float64",
     "sum_rows_float64",
+    "take_rows",
     "sum_rows_into",
     "to_host_float64",
     "to_numpy",
@@ -183,6 +184,13 @@ def sum_float64(x) -> float:
     if isinstance(x, np.ndarray):
         return float(np.sum(x, dtype=np.float64))
     return float(x.sum(dtype=_torch().float64))
+
+
+def take_rows(X, index):
+    """``X[index]`` for an integer array ``index`` of any shape: rows of a 2-D array, gathered."""
+    if isinstance(X, np.ndarray):
+        return np.take(X, index, axis=0)
+    return X[index]
 
 
 def sum_rows_float64(a):

@@ -124,10 +124,7 @@ class EStep:
         self._row_factor_t = None if factor is None else np.ascontiguousarray(factor.T, dtype=self.dtype)
         # A quadratic form shared by every component (tied) cannot be taken about one
         # component's mean: such types always use the shared products.
-        own = () if factor is not None else cancelling_components(params, self.shift, self.dtype)
-        # Once most components need their own centres, the shared design (built whatever the
-        # number of components that use it) no longer pays for itself: all go their own way.
-        self.own = tuple(range(k)) if 2 * len(own) > k else own
+        self.own = () if factor is not None else cancelling_components(params, self.shift, self.dtype)
         own = list(self.own)
         shared = [j for j in range(k) if j not in self.own]
         # Inside a chunk the components are ordered shared first, own-centred last, so that
@@ -136,19 +133,27 @@ class EStep:
         self._n_shared = len(shared)
         self._order = np.array(shared + own, dtype=np.intp)
         self._inverse = np.argsort(self._order)
-        self._coef = np.ascontiguousarray(coef[shared], dtype=self.dtype)
+        self._coef = np.ascontiguousarray(coef[self._order], dtype=self.dtype)
+        # Rounding bound of the shared products' log-density of each component at a row x:
+        # (p + 4) eps (0.5 |P|_F |x - c|^2 + |P (m - c)| |x - c| + |constant|), the sum of the
+        # absolute values of the product's terms times the dot product's error factor.
+        p = coef.shape[1]
+        precisions = cov.dense(params.precisions, k, d)
+        terms = np.stack([0.5 * np.sqrt(np.sum(precisions**2, axis=(1, 2))), np.linalg.norm(linear, axis=1),
+                          np.abs(constant)], axis=1)
+        self._bound = np.ascontiguousarray(((p + 4) * float(np.finfo(self.dtype).eps) * terms)[self._order],
+                                           dtype=self.dtype)
         # Own-centred components: centres (representable in the dtype), whitening factors, constants.
         centres = params.means[own].astype(self.dtype)
         self._own_centres = centres
         self._own_factors = np.ascontiguousarray(chol[own], dtype=self.dtype)
         self._own_constants = log_norms[own].astype(self.dtype)
-        self._own_unwhitening = cov.unwhitening(chol[own])
+        self._own_unwhitening = cov.unwhitening(chol[own]) if own else None
         # The centres are the means rounded to the dtype: the whitened rows are taken about the
         # centre (exactly representable) and moved to the mean by the whitened difference.
-        residual_t = np.empty((d, len(own)))
-        for i, j in enumerate(own):
-            cov.whiten_t((params.means[j] - centres[i].astype(np.float64))[:, None], chol[j], residual_t[:, i:i + 1])
-        self._own_residuals = np.ascontiguousarray(residual_t.T, dtype=self.dtype)
+        residuals = (cov.whiten_rows((params.means[own] - centres.astype(np.float64))[:, None, :], chol[own])[:, 0, :]
+                     if own else np.zeros((0, d)))
+        self._own_residuals = np.ascontiguousarray(residuals, dtype=self.dtype)
         self._own_exact = not np.any(self._own_residuals)
         # explicit shift: own statistics move from their centres to it (in float64)
         self._own_offsets = centres.astype(np.float64) - self.shift
@@ -166,21 +171,21 @@ class EStep:
         self._on_device: dict = {}
 
     def _constants(self, X):
-        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants, own_residuals)`` in
-        the library and on the device of ``X``.
+        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants, own_residuals, bound)``
+        in the library and on the device of ``X``.
 
         Copied once per device and then reused by every chunk (a race between threads
         only copies twice).
         """
         if isinstance(X, np.ndarray):
             return (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres, self._own_factors,
-                    self._own_constants, self._own_residuals)
+                    self._own_constants, self._own_residuals, self._bound)
         key = (type(X), str(X.device))
         found = self._on_device.get(key)
         if found is None:
             found = tuple(None if a is None else _xp.asarray_like(a, X, self.dtype)
                           for a in (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres,
-                                    self._own_factors, self._own_constants, self._own_residuals))
+                                    self._own_factors, self._own_constants, self._own_residuals, self._bound))
             self._on_device[key] = found
         return found
 
@@ -201,56 +206,52 @@ class EStep:
     def _log_prob_t(self, X):
         """``log p(x | k) + log weight_k`` of a chunk and what its statistics reuse.
 
-        Returns ``(log_prob, design_t)``: the log-probabilities, shape ``(n_components, n_rows)``
-        in the chunk's component order (shared first), and the shared design (None when every
-        component is centred on its own mean).
+        Returns ``(log_prob, design_t, band)``: the log-probabilities, shape
+        ``(n_components, n_rows)`` in the chunk's component order (shared first), the shared
+        design, and the own-centred components' rows that count (a :class:`_Band`, or None).
         """
         X = self._rows(X)
-        coef, row_factor_t, _, centres, factors, constants, residuals = self._constants(X)
-        design_t = self._design(X) if self._n_shared else None
+        coef, row_factor_t, _, centres, factors, constants, residuals, _ = self._constants(X)
+        design_t = self._design(X)
+        log_prob = coef @ design_t
         if not self.own:
-            log_prob = coef @ design_t
             if row_factor_t is not None:  # a quadratic form shared by all components (tied)
                 d = row_factor_t.shape[0]
                 q = self._n_quadratic
                 whitened = row_factor_t @ design_t[q : q + d]
                 _xp.square_inplace(whitened)
                 log_prob -= 0.5 * whitened.sum(axis=0)
-            return log_prob, design_t
+            return log_prob, design_t, None
+        # Components centred on their own means: the shared products gave every row an
+        # approximation of their log-density, and a bound of its rounding; the rows where the
+        # component could still count (its approximation plus the bound within reach of the
+        # row's best lower estimate) get the exact value, from their own rows minus the centre,
+        # whitened by the factor (subtracted first, from the rows themselves: folding the centre
+        # into the product would bring back the cancellation), squared and summed.  Elsewhere
+        # its responsibility is below the negligible level whatever the rounding, so the
+        # approximation stands.  All own-centred components are done at once, their rows
+        # stacked and padded to the longest (the band), so the cost does not grow with calls.
         n_rows, d = X.shape
-        n_own = len(self.own)
-        if isinstance(X, np.ndarray):
-            log_prob = np.empty((self._n_components, n_rows), dtype=self.dtype)
-            X_t = _scratch("rows", d, n_rows, self.dtype)
-            np.copyto(X_t, X.T)
-            centred_t = _scratch("centred", d, n_rows, self.dtype)
-            whitened = _scratch("whitened", d, n_rows, self.dtype)
-            neg_half = np.full(d, -0.5, dtype=self.dtype)
-        else:
-            xp = _xp.namespace(X)
-            log_prob = xp.empty((self._n_components, n_rows), dtype=X.dtype, device=X.device)
-            X_t = X.T.contiguous()
-            centred_t = xp.empty((d, n_rows), dtype=X.dtype, device=X.device)
-            whitened = xp.empty((d, n_rows), dtype=X.dtype, device=X.device)
-            neg_half = xp.full((d,), -0.5, dtype=X.dtype, device=X.device)
-        m = self._n_shared
-        if design_t is not None:
-            _xp.matmul_into(coef, design_t, log_prob[:m])
-        # By feature, like the design: each own-centred component is a (d, d) x (d, n_rows)
-        # product of its factor with the rows minus its centre (subtracted first, from the
-        # rows themselves: folding the centre into the product, or starting from the rows
-        # centred on the shared shift, would bring back some of the cancellation), squared
-        # and summed over the features (a product with -1/2's: BLAS sums short columns fastest).
-        for i in range(n_own):
-            _xp.subtract_into(X_t, centres[i][:, None], centred_t)
-            self._cov.whiten_t(centred_t, factors[i], whitened)
-            if not self._own_exact:
-                _xp.subtract_into(whitened, residuals[i][:, None], whitened)
-            _xp.square_inplace(whitened)
-            row = log_prob[m + i]
-            _xp.matmul_into(neg_half, whitened, row)
-            row += constants[i]
-        return log_prob, design_t
+        q = self._n_quadratic
+        xp = _xp.namespace(X)
+        bound = self._constants(X)[7]
+        centred_t = design_t[q : q + d]
+        radius2 = xp.sum(centred_t * centred_t, axis=0)
+        error = bound @ xp.stack([radius2, xp.sqrt(radius2), xp.ones_like(radius2)])
+        floor = xp.max(log_prob - error, axis=0) + (self._log_negligible - 1.0)
+        m, n_own = self._n_shared, len(self.own)
+        reach = (log_prob[m:] + error[m:]) >= floor  # (n_own, n_rows)
+        band = _Band.of(reach, xp)
+        if band is None:
+            return log_prob, design_t, None
+        centred = _xp.take_rows(X, band.rows) - centres[:, None, :]  # (n_own, width, d)
+        band.whitened = self._cov.whiten_rows(centred, factors)
+        if not self._own_exact:
+            band.whitened -= residuals[:, None, :]
+        neg_half = _xp.asarray_like(np.full(d, -0.5), X, self.dtype)
+        log_density = (band.whitened * band.whitened) @ neg_half + constants[:, None]
+        log_prob[m + band.component, band.row] = log_density[band.component, band.position]
+        return log_prob, design_t, band
 
     def _normalise_t(self, log_prob: np.ndarray) -> np.ndarray:
         """Turn log-probs ``(k, n_rows)`` into responsibilities in place; return log p(x).
@@ -317,68 +318,88 @@ class EStep:
     def stats(self, X: np.ndarray, weights: np.ndarray | None = None) -> SufficientStats:
         """E-step and reduction: this chunk's :class:`SufficientStats` under the parameters."""
         X = self._rows(X)
-        wresp_t, design_t = self._log_prob_t(X)
+        wresp_t, design_t, band = self._log_prob_t(X)
         log_norm = self._normalise_t(wresp_t)
         if weights is None:
             loglik = _xp.sum_float64(log_norm)
         else:
             loglik = _xp.dot_float64(weights, log_norm)
-        # the own-centred components' rows, before the weights scale the responsibilities
-        own_rows = None if not self.own else wresp_t[self._n_shared:] > self._negligible
-        if weights is not None:
             wresp_t *= _xp.astype(weights, self.dtype)
         if not self.own:
             return SufficientStats.from_design(self._cov, design_t, wresp_t, weights, self.shift, loglik)
-        return self._stats_with_own(X, weights, wresp_t, design_t, own_rows, loglik)
+        return self._stats_with_own(X, weights, wresp_t, design_t, band, loglik)
 
-    def _stats_with_own(self, X, weights, wresp_t, design_t, own_rows, loglik) -> SufficientStats:
+    def _stats_with_own(self, X, weights, wresp_t, design_t, band, loglik) -> SufficientStats:
         """Statistics when some components are centred on their own means.
 
         The shared components' come from the design product as usual.  Each own-centred
-        component's are summed from its whitened rows ``y = U'(x - c)`` (well scaled in
-        every direction, so the chunk's products keep their relative precision even in
-        float32; whitened again, over the rows where its responsibility is not negligible
-        when those are few: ``own_rows``) and mapped back to ``x - c`` in float64.
+        component's are summed from its whitened rows ``y = U'(x - c)`` of the E-step's band
+        (well scaled in every direction, so the products keep their relative precision even
+        in float32; outside the band its responsibilities are negligible) and mapped back to
+        ``x - c`` in float64.
         """
         cov = self._cov
-        m, n_rows = self._n_shared, X.shape[0]
+        xp = _xp.namespace(X)
+        m, n_rows, d, n_own = self._n_shared, X.shape[0], X.shape[1], len(self.own)
         nk, s1, s2 = [], [], []
-        if design_t is not None:
+        if m:
             shared = SufficientStats.from_design(cov, design_t, wresp_t[:m], weights, self.shift)
             nk.append(shared.nk), s1.append(shared.s1), s2.append(shared.s2)
-        xp = _xp.namespace(X)
-        _, _, _, centres, factors, _, _ = self._constants(X)
-        n_own, d = len(self.own), X.shape[1]
-        mass, first = np.empty(n_own), np.empty((n_own, d))
-        second = np.empty((n_own, *cov.moment_shape(1, d)[1:]))
-        X_t = None
-        # every own component's rows that count, in one call: (component, row) pairs by component
-        which, where = xp.nonzero(own_rows)
-        bounds = np.searchsorted(_xp.to_numpy(which), np.arange(n_own + 1))
-        for i in range(n_own):
-            wresp = wresp_t[m + i]
-            if 4 * (bounds[i + 1] - bounds[i]) < n_rows:  # only those rows (gathering whole rows is cheap)
-                rows = where[bounds[i]:bounds[i + 1]]
-                centred_t = (xp.take(X, rows, axis=0) - centres[i]).T
-                wresp = xp.take(wresp, rows, axis=0)
-            else:
-                if X_t is None:
-                    X_t = X.T.contiguous() if _xp.is_torch(X) else np.ascontiguousarray(X.T)
-                centred_t = X_t - centres[i][:, None]
-            y = xp.empty(centred_t.shape, dtype=X.dtype, **({} if isinstance(X, np.ndarray) else {"device": X.device}))
-            cov.whiten_t(centred_t, factors[i], y)
-            weighted = y * wresp
-            mass[i] = _xp.sum_float64(wresp)
-            first[i] = _xp.to_host_float64(_xp.sum_rows_float64(weighted))
-            second[i] = _xp.to_host_float64(cov.whitened_moment(y, weighted))
-        first, second = cov.unwhiten(first, second, self._own_unwhitening)
-        if self.stats_shift.ndim == 1:  # explicit shift: from the own centres to it, in float64
-            first, second = cov.moments_about(mass, first, second, self._own_offsets)
+        if band is None:
+            mass, first = np.zeros(n_own), np.zeros((n_own, d))
+            second = np.zeros((n_own, *cov.moment_shape(1, d)[1:]))
+        else:
+            wresp = band.gather(wresp_t[m:], xp)  # (n_own, width), zero on the padding
+            mass = _xp.to_host_float64(xp.sum(wresp, axis=1))
+            first = _xp.to_host_float64((wresp[:, None, :] @ band.whitened)[:, 0, :])
+            second = _xp.to_host_float64(cov.whitened_moments(band.whitened, band.whitened * wresp[:, :, None]))
+            first, second = cov.unwhiten(first, second, self._own_unwhitening)
+            if self.stats_shift.ndim == 1:  # explicit shift: from the own centres to it, in float64
+                first, second = cov.moments_about(mass, first, second, self._own_offsets)
         nk.append(mass), s1.append(first), s2.append(second)
         order = self._inverse
         n = float(n_rows) if weights is None else _xp.sum_float64(weights)
         return SufficientStats(self.stats_shift, n, np.concatenate(nk)[order], np.concatenate(s1)[order],
                                np.concatenate(s2)[order], float(loglik))
+
+
+class _Band:
+    """The rows of a chunk where each own-centred component counts, stacked and padded.
+
+    ``rows`` (n_own, width) indexes the chunk's rows (padding repeats a valid row, with zero
+    weight in the statistics); ``component``, ``position``, ``row`` list the real entries.
+    """
+
+    def __init__(self, rows, component, position, row, width):
+        self.rows, self.component, self.position, self.row, self.width = rows, component, position, row, width
+        self.whitened = None
+
+    @classmethod
+    def of(cls, reach, xp) -> "_Band | None":
+        n_own, n_rows = reach.shape
+        flat = xp.nonzero(xp.reshape(reach, (-1,)))[0]  # ordered by component, then row
+        if flat.shape[0] == 0:
+            return None
+        bounds = xp.searchsorted(flat, xp.asarray(np.arange(n_own + 1) * n_rows, dtype=flat.dtype,
+                                                  **({} if isinstance(flat, np.ndarray) else {"device": flat.device})))
+        counts = bounds[1:] - bounds[:-1]
+        width = int(xp.max(counts))
+        component = flat // n_rows
+        row = flat - component * n_rows
+        position = xp.arange(flat.shape[0], dtype=flat.dtype, **({} if isinstance(flat, np.ndarray)
+                                                                  else {"device": flat.device})) \
+            - xp.take(bounds[:-1], component)
+        kw = {} if isinstance(flat, np.ndarray) else {"device": flat.device}
+        rows = xp.zeros((n_own, width), dtype=flat.dtype, **kw)
+        rows[component, position] = row
+        return cls(rows, component, position, row, width)
+
+    def gather(self, per_row, xp):
+        """``per_row`` (n_own, n_rows) on the band: (n_own, width), zero on the padding."""
+        kw = {} if isinstance(per_row, np.ndarray) else {"device": per_row.device}
+        out = xp.zeros((per_row.shape[0], self.width), dtype=per_row.dtype, **kw)
+        out[self.component, self.position] = per_row[self.component, self.row]
+        return out
 
 
 def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tuple[int, ...]:

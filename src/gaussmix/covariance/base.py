@@ -178,20 +178,19 @@ class CovarianceType(ABC):
     # (``y = U'(x - c)``, well scaled in every direction), and its second moment summed from
     # the whitened rows and mapped back, instead of through the shared quadratic features.
     @abstractmethod
-    def whiten_t(self, XcT, precisions_cholesky_k, out) -> None:
-        """``out[...] = Y`` (n_features, n_rows) with ``|y|^2 = (x - c)' P_k (x - c)``.
+    def whiten_rows(self, centred, precisions_cholesky):
+        """``Y`` (n, n_rows, d) with ``|y|^2 = (x - c)' P (x - c)`` for stacked centred rows (n, n_rows, d).
 
-        ``XcT`` holds ``x - c`` by feature, shape ``(n_features, n_rows)``;
-        ``precisions_cholesky_k`` is one component's factor (full, tied: ``(d, d)``; diag:
-        ``(d,)``; spherical: a scalar), in the library, device and dtype of ``XcT``.
+        ``precisions_cholesky`` holds the ``n`` components' factors (full: ``(n, d, d)``; diag:
+        ``(n, d)``; spherical: ``(n,)``), in the library, device and dtype of ``centred``.
         """
 
     @abstractmethod
-    def whitened_moment(self, Y, weighted):
-        """One component's second moment of whitened rows, in the layout :meth:`unwhiten` takes.
+    def whitened_moments(self, Y, weighted):
+        """Second moments of stacked whitened rows, in the layout :meth:`unwhiten` takes.
 
-        ``Y`` (n_features, n_rows) by feature and ``weighted`` the same times the rows'
-        (weighted) responsibilities; computed in their dtype and library.
+        ``Y`` (n, n_rows, d) and ``weighted`` the same times the rows' (weighted)
+        responsibilities; computed in their dtype and library.
         """
 
     @abstractmethod

@@ -57,11 +57,11 @@ class DiagCovariance(CovarianceType):
     def second_moment(self, quadratic_moments, XcT, weights):
         return quadratic_moments
 
-    def whiten_t(self, XcT, precisions_cholesky_k, out):
-        _xp.multiply_into(XcT, precisions_cholesky_k[:, None], out)
+    def whiten_rows(self, centred, precisions_cholesky):
+        return centred * precisions_cholesky[:, None, :]
 
-    def whitened_moment(self, Y, weighted):
-        return _xp.sum_rows_float64(weighted * Y)
+    def whitened_moments(self, Y, weighted):
+        return _xp.namespace(Y).sum(weighted * Y, axis=1)
 
     def unwhitening(self, precisions_cholesky):
         return 1.0 / precisions_cholesky

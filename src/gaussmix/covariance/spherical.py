@@ -44,11 +44,11 @@ class SphericalCovariance(DiagCovariance):
     def second_moment(self, quadratic_moments, XcT, weights):
         return quadratic_moments[:, 0]
 
-    def whiten_t(self, XcT, precisions_cholesky_k, out):
-        _xp.multiply_into(XcT, precisions_cholesky_k, out)
+    def whiten_rows(self, centred, precisions_cholesky):
+        return centred * precisions_cholesky[:, None, None]
 
-    def whitened_moment(self, Y, weighted):
-        return _xp.sum_float64(weighted * Y)
+    def whitened_moments(self, Y, weighted):
+        return _xp.namespace(Y).sum(weighted * Y, axis=(1, 2))
 
     # unwhitening: the diagonal case's (one factor per component)
 

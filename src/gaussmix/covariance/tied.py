@@ -71,11 +71,11 @@ class TiedCovariance(CovarianceType):
         return _xp.to_host_float64(weighted @ XcT.T)
 
     # (never used: a quadratic form shared by all components is never centred on one; see EStep)
-    def whiten_t(self, XcT, precisions_cholesky_k, out):
-        _xp.matmul_into(precisions_cholesky_k.T, XcT, out)
+    def whiten_rows(self, centred, precisions_cholesky):
+        return centred @ precisions_cholesky  # y' = (x - c)' U
 
-    def whitened_moment(self, Y, weighted):
-        return weighted @ Y.T
+    def whitened_moments(self, Y, weighted):
+        return weighted.mT @ Y
 
     def unwhitening(self, precisions_cholesky):
         # y = U'(x - c), so x - c = V y with V = inv(U)'
