@@ -30,14 +30,12 @@ __all__ = [
     "dot_float64",
     "exp_inplace",
     "is_torch",
-    "matmul_into",
     "multiply_into",
     "namespace",
     "numpy_dtype",
     "square_inplace",
     "subtract_into",
     "sum_float64",
-    "sum_rows_float64",
     "take_rows",
     "sum_rows_into",
     "to_host_float64",
@@ -131,14 +129,6 @@ def subtract_into(a, b, out) -> None:
         _torch().sub(a, b, out=out)
 
 
-def matmul_into(a, b, out) -> None:
-    """``out[...] = a @ b``."""
-    if isinstance(out, np.ndarray):
-        np.matmul(a, b, out=out)
-    else:
-        out.copy_(a @ b)
-
-
 def multiply_into(a, b, out) -> None:
     """``out[...] = a * b``."""
     if isinstance(out, np.ndarray):
@@ -191,13 +181,6 @@ def take_rows(X, index):
     if isinstance(X, np.ndarray):
         return np.take(X, index, axis=0)
     return X[index]
-
-
-def sum_rows_float64(a):
-    """``a.sum(axis=1)`` of a 2-D array, accumulated in float64 (in ``a``'s library)."""
-    if isinstance(a, np.ndarray):
-        return np.sum(a, axis=1, dtype=np.float64)
-    return a.sum(dim=1, dtype=_torch().float64)
 
 
 def dot_float64(a, b) -> float:

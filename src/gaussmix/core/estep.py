@@ -15,13 +15,13 @@ precision; everything summed across rows is accumulated in float64.
 A component much narrower than its distance from the shift (see
 :func:`cancelling_components`) would lose its digits to that expansion: the quadratic
 features of rows far from the shift cancel to give its small Mahalanobis distances.
-Such a component is *centred on its own mean* inside the same pass: its log-densities
-come from its own rows minus its mean, whitened by its precision factor
-(``|(x - m_k) U_k|^2``, one small product per chunk), and its statistics are summed in
-float64 about its mean over the rows it is responsible for (where its responsibility is
-above the negligible level: a few rows per component on clustered data).  Every other
-component stays in the shared products.  Ordinary float64 fits have no such component
-and are unchanged bit for bit; float32 fits of narrow, rotated clusters have several.
+Such a component is *centred on its own mean* inside the same pass: on the rows where it
+can count (a rounding bound of the shared products' approximation tells which: about
+``n / k`` rows on clustered data), its log-densities come from its own rows minus its
+mean, whitened by its precision factor (``|U_k'(x - m_k)|^2``), and its statistics are
+summed from those whitened rows and mapped back in float64.  Every other component stays
+in the shared products.  Ordinary float64 fits have no such component and are unchanged
+bit for bit; float32 fits of narrow, rotated clusters have several.
 
 Chunks may be NumPy arrays or tensors of another array library (PyTorch, on any
 device): the kernel is written once against the chunk's array namespace (see
@@ -124,7 +124,12 @@ class EStep:
         self._row_factor_t = None if factor is None else np.ascontiguousarray(factor.T, dtype=self.dtype)
         # A quadratic form shared by every component (tied) cannot be taken about one
         # component's mean: such types always use the shared products.
-        self.own = () if factor is not None else cancelling_components(params, self.shift, self.dtype)
+        if factor is not None:
+            self.own = ()
+        elif cov.float32_own_centres and self.dtype == np.float32:
+            self.own = tuple(range(k))
+        else:
+            self.own = cancelling_components(params, self.shift, self.dtype)
         own = list(self.own)
         shared = [j for j in range(k) if j not in self.own]
         # Inside a chunk the components are ordered shared first, own-centred last, so that
@@ -137,12 +142,13 @@ class EStep:
         # Rounding bound of the shared products' log-density of each component at a row x:
         # (p + 4) eps (0.5 |P|_F |x - c|^2 + |P (m - c)| |x - c| + |constant|), the sum of the
         # absolute values of the product's terms times the dot product's error factor.
-        p = coef.shape[1]
-        precisions = cov.dense(params.precisions, k, d)
-        terms = np.stack([0.5 * np.sqrt(np.sum(precisions**2, axis=(1, 2))), np.linalg.norm(linear, axis=1),
-                          np.abs(constant)], axis=1)
-        self._bound = np.ascontiguousarray(((p + 4) * float(np.finfo(self.dtype).eps) * terms)[self._order],
-                                           dtype=self.dtype)
+        self._bound = None
+        if own:
+            precisions = cov.dense(params.precisions, k, d)
+            terms = np.stack([0.5 * np.sqrt(np.sum(precisions**2, axis=(1, 2))), np.linalg.norm(linear, axis=1),
+                              np.abs(constant)], axis=1)
+            factor_of_error = (coef.shape[1] + 4) * float(np.finfo(self.dtype).eps)
+            self._bound = np.ascontiguousarray((factor_of_error * terms)[self._order], dtype=self.dtype)
         # Own-centred components: centres (representable in the dtype), whitening factors, constants.
         centres = params.means[own].astype(self.dtype)
         self._own_centres = centres
