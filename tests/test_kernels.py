@@ -384,8 +384,6 @@ def test_em_reads_the_data_once_per_iteration_with_own_centred_components(monkey
     result = run_em(data, params, tol=0, max_iter=12, reg_covar=1e-6)
     assert len(calls) == result.n_iter == 12
     assert EStep(result.params, np.float64).own == (1, 3)
-    # float32 full covariances centre every component on its own mean (core/estep.py)
-    assert EStep(result.params, np.float32).own == (0, 1, 2, 3, 4)
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
@@ -397,7 +395,7 @@ def test_own_centred_components_on_a_tensor_match_numpy(monkeypatch, covariance_
     params = random_params(covariance_type, 4, 5, seed=2)
     _force_own(monkeypatch, lambda k: (1,))
     estep = EStep(params, np.float32)
-    assert estep.own == ((0, 1, 2, 3) if covariance_type == "full" else (1,))  # full: all, in float32
+    assert estep.own == (1,)
     np.testing.assert_allclose(estep.score_samples(torch.from_numpy(X)).numpy(), estep.score_samples(X), rtol=1e-5)
     np.testing.assert_array_equal(estep.predict(torch.from_numpy(X)).numpy(), estep.predict(X))
     a, b = estep.stats(torch.from_numpy(X)), estep.stats(X)

@@ -124,12 +124,7 @@ class EStep:
         self._row_factor_t = None if factor is None else np.ascontiguousarray(factor.T, dtype=self.dtype)
         # A quadratic form shared by every component (tied) cannot be taken about one
         # component's mean: such types always use the shared products.
-        if factor is not None:
-            self.own = ()
-        elif cov.float32_own_centres and self.dtype == np.float32:
-            self.own = tuple(range(k))
-        else:
-            self.own = cancelling_components(params, self.shift, self.dtype)
+        self.own = () if factor is not None else cancelling_components(params, self.shift, self.dtype)
         own = list(self.own)
         shared = [j for j in range(k) if j not in self.own]
         # Inside a chunk the components are ordered shared first, own-centred last, so that

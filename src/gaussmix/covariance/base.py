@@ -52,10 +52,6 @@ class CovarianceType(ABC):
     #: the public name, as passed in ``covariance_type``
     name: str = ""
 
-    #: whether every component is centred on its own mean in float32 (see
-    #: :func:`gaussmix.core.estep.cancelling_components`), not only those the rule picks
-    float32_own_centres: bool = False
-
     # ------------------------------------------------------------------ shapes
     @abstractmethod
     def shape(self, n_components: int, n_features: int) -> tuple[int, ...]:

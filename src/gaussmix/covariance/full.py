@@ -15,12 +15,6 @@ class FullCovariance(CovarianceType):
     """``covariances_`` of shape ``(n_components, n_features, n_features)``."""
 
     name = "full"
-    # A full covariance can narrow along an oblique axis by orders of magnitude within one
-    # iteration, before the rule sees it; in float32 that iteration's statistics about the
-    # shared shift then carry eps32 (|m - c| / sd)^2 (measured: covariances 7e-3 off float64's
-    # after 5 iterations from an identity start on 200k x 64 rotated rows, 3e-6 when every
-    # component is centred on its own mean, at the same time per iteration).
-    float32_own_centres = True
 
     def shape(self, n_components, n_features):
         return (n_components, n_features, n_features)
