@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from .. import _xp
 from . import _linalg
 from ._common import check_shape, to_float_array
 from .base import CovarianceType
+from .full import FullCovariance
 
 
 class TiedCovariance(CovarianceType):
@@ -70,29 +70,13 @@ class TiedCovariance(CovarianceType):
         weighted = XcT if weights is None else XcT * _xp.astype(weights, np.float64)
         return _xp.to_host_float64(weighted @ XcT.T)
 
-    # (never used: a quadratic form shared by all components is never centred on one; see EStep)
-    def whiten_rows(self, centred, precisions_cholesky):
-        return centred @ precisions_cholesky  # y' = (x - c)' U
-
-    def whitened_moments(self, Y, weighted):
-        return weighted.mT @ Y
-
-    def unwhitening(self, precisions_cholesky):
-        # y = U'(x - c), so x - c = V y with V = inv(U)'
-        eye = np.eye(precisions_cholesky.shape[-1])
-        out = np.empty_like(precisions_cholesky)
-        for k, u in enumerate(precisions_cholesky):
-            out[k] = solve_triangular(u, eye, lower=False, check_finite=False).T
-        return out
-
-    def unwhiten(self, s1_y, s2_y, unwhitening):
-        s1 = np.einsum("kab,kb->ka", unwhitening, s1_y)
-        return s1, _linalg.symmetrize(unwhitening @ s2_y @ np.swapaxes(unwhitening, 1, 2))
-
-    def moments_about(self, nk, s1, s2, offset):
-        cross = s1[:, :, None] * offset[:, None, :]
-        outer = offset[:, :, None] * offset[:, None, :]
-        return s1 + nk[:, None] * offset, s2 + cross + np.swapaxes(cross, 1, 2) + nk[:, None, None] * outer
+    # Never used (a quadratic form shared by all components is never centred on one, see
+    # EStep), but one component of a tied mixture is a full Gaussian: the full type's code.
+    whiten_rows = FullCovariance.whiten_rows
+    whitened_moments = FullCovariance.whitened_moments
+    unwhitening = FullCovariance.unwhitening
+    unwhiten = FullCovariance.unwhiten
+    moments_about = FullCovariance.moments_about
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         # Within-component scatter = total scatter about the shift minus the scatter of
