@@ -64,7 +64,9 @@ def per_iteration(X: np.ndarray, w: Workload, inits: dict, reps: int, base: int,
     if alt is not None:
         runners["gaussmix_alt"] = ("gaussmix", *alt)
     warm = {key: timed_fit(estimator(lib, w, base, ini), data) for key, (lib, data, ini) in runners.items()}
-    fastest = min(warm.values()) / (base + 1)  # over-estimates an iteration: includes set-up
+    # over-estimates an iteration (includes set-up); sized by the row's own dtype, so that the
+    # other dtype's run does not lengthen scikit-learn's
+    fastest = min(warm[lib] for lib in LIBRARIES) / (base + 1)
     b = extra if fastest <= 0 else int(min(max_extra, max(extra, np.ceil(min_time / fastest))))
     samples: dict[str, list[float]] = {key: [] for key in runners}
     raw: dict[str, dict[str, list[float]]] = {key: {"short": [], "long": []} for key in runners}
