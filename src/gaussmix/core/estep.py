@@ -381,16 +381,12 @@ class _Band:
         flat = xp.nonzero(xp.reshape(reach, (-1,)))[0]  # ordered by component, then row
         if flat.shape[0] == 0:
             return None
-        bounds = xp.searchsorted(flat, xp.asarray(np.arange(n_own + 1) * n_rows, dtype=flat.dtype,
-                                                  **({} if isinstance(flat, np.ndarray) else {"device": flat.device})))
-        counts = bounds[1:] - bounds[:-1]
-        width = int(xp.max(counts))
+        kw = {} if isinstance(flat, np.ndarray) else {"device": flat.device}
+        bounds = xp.searchsorted(flat, xp.asarray(np.arange(n_own + 1) * n_rows, dtype=flat.dtype, **kw))
+        width = int(xp.max(bounds[1:] - bounds[:-1]))
         component = flat // n_rows
         row = flat - component * n_rows
-        position = xp.arange(flat.shape[0], dtype=flat.dtype, **({} if isinstance(flat, np.ndarray)
-                                                                  else {"device": flat.device})) \
-            - xp.take(bounds[:-1], component)
-        kw = {} if isinstance(flat, np.ndarray) else {"device": flat.device}
+        position = xp.arange(flat.shape[0], dtype=flat.dtype, **kw) - xp.take(bounds[:-1], component)
         rows = xp.zeros((n_own, width), dtype=flat.dtype, **kw)
         rows[component, position] = row
         return cls(rows, component, position, row, width)
