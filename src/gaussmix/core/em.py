@@ -19,6 +19,7 @@ from .estep import EStep
 from .mstep import mstep_reseeding, nk_floor
 from .params import MixtureParams
 
+
 @dataclass
 class EMResult:
     """Outcome of one EM run.

@@ -212,7 +212,7 @@ class EStep:
         design, and the own-centred components' rows that count (a :class:`_Band`, or None).
         """
         X = self._rows(X)
-        coef, row_factor_t, _, centres, factors, constants, residuals, _ = self._constants(X)
+        coef, row_factor_t, _, centres, factors, constants, residuals, bound = self._constants(X)
         design_t = self._design(X)
         log_prob = coef @ design_t
         if not self.own:
@@ -235,12 +235,11 @@ class EStep:
         n_rows, d = X.shape
         q = self._n_quadratic
         xp = _xp.namespace(X)
-        bound = self._constants(X)[7]
         centred_t = design_t[q : q + d]
         radius2 = xp.sum(centred_t * centred_t, axis=0)
         error = bound @ xp.stack([radius2, xp.sqrt(radius2), xp.ones_like(radius2)])
         floor = xp.max(log_prob - error, axis=0) + (self._log_negligible - 1.0)
-        m, n_own = self._n_shared, len(self.own)
+        m = self._n_shared
         reach = (log_prob[m:] + error[m:]) >= floor  # (n_own, n_rows)
         band = _Band.of(reach, xp)
         if band is None:
