@@ -208,10 +208,11 @@ def test_kmeans_seeding_on_a_subset_for_large_n(monkeypatch):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_negligible_responsibilities_are_exact_zeros_not_subnormals(dtype):
-    """Only rows ~700 (float64) or ~70 (float32) nats from a component need the flush;
-    it must happen then, and leave every other value untouched."""
+def test_negligible_responsibilities_are_raised_to_the_floor_not_subnormals(dtype):
+    """Rows ~700 (float64) or ~70 (float32) nats from a component would underflow to
+    subnormals: they get the negligible floor instead, and every other value is untouched."""
     from gaussmix.core import MixtureParams
+    from gaussmix.core.estep import _NEGLIGIBLE
 
     params = MixtureParams.from_covariances("spherical", np.array([0.5, 0.5]), np.array([[0.0], [1.0]]),
                                             np.array([1.0, 1.0]))
@@ -219,10 +220,23 @@ def test_negligible_responsibilities_are_exact_zeros_not_subnormals(dtype):
     x_far = (2 * gap + 1.0) / 2.0  # log p(x|1) - log p(x|0) = x - 1/2 for these two components
     X = np.array([[0.3], [-x_far + 1.0], [0.7]], dtype=dtype)
     resp = EStep(params, dtype).responsibilities(X)
-    tiny = np.finfo(dtype).tiny
-    assert np.all((resp == 0) | (resp >= tiny))  # no subnormal survives
-    assert resp[1, 1] == 0.0 and resp[1, 0] == 1.0
-    assert 0 < resp[0, 1] < 1 and 0 < resp[2, 0] < 1  # ordinary rows are not flushed
+    assert np.all(resp >= np.finfo(dtype).tiny)  # no subnormal survives
+    floor = _NEGLIGIBLE[np.dtype(dtype)]
+    assert resp[1, 1] == pytest.approx(floor, rel=1e-5) and resp[1, 0] == 1.0
+    assert floor < resp[0, 1] < 1 and floor < resp[2, 0] < 1  # ordinary rows are not raised
+    np.testing.assert_allclose(resp[[0, 2]], GaussianMixture(2, covariance_type="spherical", weights_init=[.5, .5],
+                               means_init=[[0.0], [1.0]], precisions_init=[1.0, 1.0], max_iter=0)
+                               .fit(np.array([[0.0], [1.0], [2.0]])).predict_proba(X[[0, 2]].astype(float)),
+                               rtol=1e-5)
+
+
+def test_a_component_of_weight_zero_gets_exactly_nothing():
+    from gaussmix.core import MixtureParams
+
+    params = MixtureParams.from_covariances("spherical", np.array([1.0, 0.0]), np.array([[0.0], [1.0]]),
+                                            np.array([1.0, 1.0]))
+    resp = EStep(params, np.float64).responsibilities(np.array([[0.0], [1.0], [50.0]]))
+    assert np.all(resp[:, 1] == 0.0) and np.all(resp[:, 0] == 1.0)
 
 
 def test_blas_limit_survives_overlapping_threads(monkeypatch):

@@ -161,12 +161,12 @@ def square_inplace(a) -> None:
         a.square_()
 
 
-def zero_below(a, threshold: float) -> None:
-    """Set the entries of ``a`` below ``threshold`` to zero, in place."""
+def clamp_below(a, floor: float) -> None:
+    """Raise the entries of ``a`` below ``floor`` to ``floor``, in place."""
     if isinstance(a, np.ndarray):
-        np.copyto(a, 0.0, where=a < threshold)  # several times faster than np.putmask
+        np.maximum(a, floor, out=a)
     else:
-        a.masked_fill_(a < threshold, 0.0)
+        a.clamp_(min=floor)
 
 
 def sum_float64(x) -> float:
