@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from gaussmix.covariance import get_covariance
+
 #: reg_covar used by every fit (both libraries' default)
 REG_COVAR = 1e-6
 
@@ -133,8 +135,7 @@ def identity_start(X: np.ndarray, w: Workload) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(w.seed + 2)
     rows = np.sort(rng.choice(X.shape[0], size=w.k, replace=False))
     dtype = np.dtype(w.dtype)
-    precisions = {"full": np.repeat(np.eye(w.d)[None], w.k, axis=0), "tied": np.eye(w.d),
-                  "diag": np.ones((w.k, w.d)), "spherical": np.ones(w.k)}[w.covariance_type]
+    precisions = get_covariance(w.covariance_type).identity(w.k, w.d)
     return {"weights_init": np.full(w.k, 1.0 / w.k, dtype=dtype),
             "means_init": np.asarray(X[rows], dtype=np.float64).astype(dtype),
             "precisions_init": np.ascontiguousarray(precisions.astype(dtype))}

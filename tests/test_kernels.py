@@ -312,8 +312,7 @@ def _rotated(n, d, k, seed=0, offset=0.0):
 def _identity_start(X, k, covariance_type, seed=1):
     d = X.shape[1]
     rows = np.random.default_rng(seed).choice(len(X), k, replace=False)
-    precisions = {"full": np.repeat(np.eye(d)[None], k, axis=0), "tied": np.eye(d), "diag": np.ones((k, d)),
-                  "spherical": np.ones(k)}[covariance_type]
+    precisions = get_covariance(covariance_type).identity(k, d)
     return dict(weights_init=np.full(k, 1.0 / k), means_init=X[rows], precisions_init=precisions)
 
 

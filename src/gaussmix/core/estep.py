@@ -133,17 +133,23 @@ class EStep:
         self._n_shared = len(shared)
         self._order = np.array(shared + own, dtype=np.intp)
         self._inverse = np.argsort(self._order)
-        self._coef = np.ascontiguousarray(coef[self._order], dtype=self.dtype)
+        coef = coef[self._order]
         # Rounding bound of the shared products' log-density of each component at a row x:
         # (p + 4) eps (0.5 |P|_F |x - c|^2 + |P (m - c)| |x - c| + |constant|), the sum of the
-        # absolute values of the product's terms times the dot product's error factor.
-        self._bound = None
+        # absolute values of the product's terms times the dot product's error factor.  |x - c|^2
+        # comes from the product as one more row (the identity's coefficients: a sum of squares,
+        # so it keeps its relative precision).
+        self._bounds = None
         if own:
             precisions = cov.dense(params.precisions, k, d)
             terms = np.stack([0.5 * np.sqrt(np.sum(precisions**2, axis=(1, 2))), np.linalg.norm(linear, axis=1),
                               np.abs(constant)], axis=1)
             factor_of_error = (coef.shape[1] + 4) * float(np.finfo(self.dtype).eps)
-            self._bound = np.ascontiguousarray((factor_of_error * terms)[self._order], dtype=self.dtype)
+            bound = (factor_of_error * terms)[self._order]
+            self._bounds = np.ascontiguousarray(bound, dtype=self.dtype)
+            radius2 = cov.quadratic_coefficients(cov.identity(1, d), 1, d)
+            coef = np.vstack([coef, np.hstack([radius2, np.zeros((1, d + 1))])])
+        self._coef = np.ascontiguousarray(coef, dtype=self.dtype)
         # Own-centred components: centres (representable in the dtype), whitening factors, constants.
         centres = params.means[own].astype(self.dtype)
         self._own_centres = centres
@@ -172,7 +178,7 @@ class EStep:
         self._on_device: dict = {}
 
     def _constants(self, X):
-        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants, own_residuals, bound)``
+        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants, own_residuals, bounds)``
         in the library and on the device of ``X``.
 
         Copied once per device and then reused by every chunk (a race between threads
@@ -180,13 +186,13 @@ class EStep:
         """
         if isinstance(X, np.ndarray):
             return (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres, self._own_factors,
-                    self._own_constants, self._own_residuals, self._bound)
+                    self._own_constants, self._own_residuals, self._bounds)
         key = (type(X), str(X.device))
         found = self._on_device.get(key)
         if found is None:
             found = tuple(None if a is None else _xp.asarray_like(a, X, self.dtype)
                           for a in (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres,
-                                    self._own_factors, self._own_constants, self._own_residuals, self._bound))
+                                    self._own_factors, self._own_constants, self._own_residuals, self._bounds))
             self._on_device[key] = found
         return found
 
@@ -212,9 +218,11 @@ class EStep:
         design, and the own-centred components' rows that count (a :class:`_Band`, or None).
         """
         X = self._rows(X)
-        coef, row_factor_t, _, centres, factors, constants, residuals, bound = self._constants(X)
+        coef, row_factor_t, _, centres, factors, constants, residuals, bounds = self._constants(X)
         design_t = self._design(X)
-        log_prob = coef @ design_t
+        products = coef @ design_t
+        k = self._n_components
+        log_prob = products[:k]
         if not self.own:
             if row_factor_t is not None:  # a quadratic form shared by all components (tied)
                 d = row_factor_t.shape[0]
@@ -226,18 +234,17 @@ class EStep:
         # Components centred on their own means: the shared products gave every row an
         # approximation of their log-density, and a bound of its rounding; the rows where the
         # component could still count (its approximation plus the bound within reach of the
-        # row's best lower estimate) get the exact value, from their own rows minus the centre,
-        # whitened by the factor (subtracted first, from the rows themselves: folding the centre
-        # into the product would bring back the cancellation), squared and summed.  Elsewhere
-        # its responsibility is below the negligible level whatever the rounding, so the
+        # row's best lower estimate) get
+        # the exact value, from their own rows minus the centre, whitened by the factor
+        # (subtracted first, from the rows themselves: folding the centre into the product
+        # would bring back the cancellation), squared and summed.  Elsewhere its
+        # responsibility is below the negligible level whatever the rounding, so the
         # approximation stands.  All own-centred components are done at once, their rows
         # stacked and padded to the longest (the band), so the cost does not grow with calls.
         n_rows, d = X.shape
-        q = self._n_quadratic
         xp = _xp.namespace(X)
-        centred_t = design_t[q : q + d]
-        radius2 = xp.sum(centred_t * centred_t, axis=0)
-        error = bound @ xp.stack([radius2, xp.sqrt(radius2), xp.ones_like(radius2)])
+        radius2 = products[k]
+        error = bounds @ xp.stack([radius2, xp.sqrt(xp.abs(radius2)), xp.ones_like(radius2)])
         floor = xp.max(log_prob - error, axis=0) + (self._log_negligible - 1.0)
         m = self._n_shared
         reach = (log_prob[m:] + error[m:]) >= floor  # (n_own, n_rows)

@@ -61,6 +61,17 @@ class CovarianceType(ABC):
         """Shape of the second-moment statistic ``s2`` (defaults to :meth:`shape`)."""
         return self.shape(n_components, n_features)
 
+    def identity(self, n_components: int, n_features: int) -> np.ndarray:
+        """Covariances of this type that are all the identity (so are their precisions and factors).
+
+        Examples
+        --------
+        >>> from gaussmix.covariance import get_covariance
+        >>> get_covariance("diag").identity(2, 3).tolist()
+        [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+        """
+        return np.ones(self.shape(n_components, n_features))
+
     @abstractmethod
     def n_parameters(self, n_components: int, n_features: int) -> int:
         """Number of free parameters of the covariances alone."""

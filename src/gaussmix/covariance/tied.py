@@ -19,6 +19,9 @@ class TiedCovariance(CovarianceType):
     def shape(self, n_components, n_features):
         return (n_features, n_features)
 
+    def identity(self, n_components, n_features):
+        return np.broadcast_to(np.eye(n_features), self.shape(n_components, n_features)).copy()
+
     def n_parameters(self, n_components, n_features):
         return n_features * (n_features + 1) // 2
 
