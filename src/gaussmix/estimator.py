@@ -70,8 +70,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         Maximum number of EM iterations per initialization.
     n_init : int, default=1
         Number of initializations; the one with the highest lower bound is kept.
-    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hierarchical'}, default='kmeans'
         How the initial responsibilities are chosen (see :mod:`gaussmix.core.init`).
+        ``'hierarchical'`` is R mclust's start: model-based agglomerative hierarchical
+        clustering cut at ``n_components`` groups (deterministic; at most 2000 rows take
+        part); with ``n_init > 1`` the later starts alternate other subsets and k-means.
     weights_init : array-like of shape (n_components,), default=None
         Initial weights; estimated by ``init_params`` when None.
     means_init : array-like of shape (n_components, n_features), default=None
@@ -330,7 +333,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         for init in range(n_init):
             self._verbose_init_begin(init)
             if do_init:
-                params = self._initial_params(init_data, rng, user_init)
+                params = self._initial_params(init_data, rng, user_init, start=init)
                 start_bound = -np.inf
             else:
                 params = self._params(n_features)
@@ -453,10 +456,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 self.precisions_init, k, n_features),
         )
 
-    def _initial_params(self, data, rng, user_init: dict) -> MixtureParams:
-        """Starting parameters by ``init_params`` on ``data``, replaced where the user gave them."""
+    def _initial_params(self, data, rng, user_init: dict, start: int = 0) -> MixtureParams:
+        """Starting parameters by ``init_params`` on ``data`` (the ``start``-th of ``n_init``),
+        replaced where the user gave them."""
         return initial_params(data, n_components=self.n_components, covariance_type=self.covariance_type,
-                              init_params=self.init_params, reg_covar=self.reg_covar, rng=rng, **user_init)
+                              init_params=self.init_params, reg_covar=self.reg_covar, rng=rng, start=start,
+                              **user_init)
 
     # ------------------------------------------------------------ data sources
     def _prepare_source(self, data, reset: bool) -> None:
