@@ -116,13 +116,17 @@ def check_weights_init(weights, n_components: int) -> np.ndarray:
     weights = to_float_array(weights, "weights_init")
     check_shape(weights, (n_components,), "weights_init")
     if np.any(weights < 0.0) or np.any(weights > 1.0):
+        # scikit-learn's wording swaps its labels (max shows the minimum); quoted as it is
         raise ValueError(
             f"'weights_init' must be in the range [0, 1], but got min value {weights.min():.5f}, "
-            f"max value {weights.max():.5f}."
+            f"max value {weights.max():.5f}. (scikit-learn: The parameter 'weights' should be in the range "
+            f"[0, 1], but got max value {weights.min():.5f}, min value {weights.max():.5f})"
         )
     atol = 1e-6 if weights.dtype == np.float32 else 1e-8
     if abs(1.0 - float(np.sum(weights, dtype=np.float64))) > atol:
-        raise ValueError(f"'weights_init' must sum to one, but sum(weights_init) = {np.sum(weights):.8f}.")
+        total = float(np.sum(weights, dtype=np.float64))
+        raise ValueError(f"'weights_init' must sum to one, but sum(weights_init) = {total:.8f}. (scikit-learn: "
+                         f"The parameter 'weights' should be normalized, but got sum(weights) = {total:.5f})")
     return weights
 
 

@@ -87,13 +87,16 @@ def add_to_diagonal(matrices: np.ndarray, value: float) -> np.ndarray:
     return matrices
 
 
-def check_symmetric_positive_definite(matrices: np.ndarray, what: str) -> None:
+def check_symmetric_positive_definite(matrices: np.ndarray, what: str, covariance_type: str | None = None) -> None:
     """Raise ``ValueError`` naming ``what`` and the component unless each matrix is SPD."""
+    from ._common import sklearn_name
+
+    theirs = f" (scikit-learn: '{sklearn_name(what, covariance_type)}' should be symmetric, positive-definite)"
     for k, matrix in enumerate(matrices):
         if not np.allclose(matrix, matrix.T, rtol=1e-5, atol=1e-8):
-            raise ValueError(f"'{what}' must be symmetric, but matrix {k} is not.")
+            raise ValueError(f"'{what}' must be symmetric, but matrix {k} is not.{theirs}")
         if not np.all(np.linalg.eigvalsh(matrix) > 0.0):
-            raise ValueError(f"'{what}' must be positive definite, but matrix {k} is not.")
+            raise ValueError(f"'{what}' must be positive definite, but matrix {k} is not.{theirs}")
 
 
 #: share of the variance along the principal axis that a split moves into the offset of

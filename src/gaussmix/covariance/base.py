@@ -34,13 +34,14 @@ def ill_defined_message(what: str | None, dtype: np.dtype | None = None) -> str:
 
     ``what`` names the culprit, e.g. ``"component 2"``; ``None`` for unknown.
     """
-    who = "some components have" if what is None else f"{what} has"
     msg = (
-        f"Fitting the mixture model failed because {who} an ill-defined empirical "
-        "covariance (for instance caused by singleton or collapsed samples). Try to "
-        "decrease the number of components, increase reg_covar, use another "
-        "covariance_type, or scale the input data."
+        "Fitting the mixture model failed because some components have ill-defined empirical "
+        "covariance (for instance caused by singleton or collapsed samples). Try to decrease the "
+        "number of components, increase reg_covar, or scale the input data."
     )
+    if what is not None:
+        msg += f" Here {what} has an ill-defined empirical covariance."
+    msg += " Trying another covariance_type may also help."
     if dtype is not None and np.dtype(dtype) == np.float32:
         msg += " The numerical accuracy can also be improved by passing float64 data."
     return msg

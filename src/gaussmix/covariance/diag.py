@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _xp
 from ._linalg import SPLIT_SHARE
-from ._common import check_positive, check_shape, to_float_array, variances_precisions_cholesky
+from ._common import check_positive, check_shape, scatter_about_means, to_float_array, variances_precisions_cholesky
 from .base import CovarianceType
 
 
@@ -39,7 +39,7 @@ class DiagCovariance(CovarianceType):
     def check_precisions(self, precisions, n_components, n_features):
         precisions = to_float_array(precisions, "precisions_init")
         check_shape(precisions, self.shape(n_components, n_features), "precisions_init", self.name)
-        check_positive(precisions, "precisions_init")
+        check_positive(precisions, "precisions_init", self.name)
         return precisions
 
     def n_quadratic(self, n_features):
@@ -73,10 +73,10 @@ class DiagCovariance(CovarianceType):
         return s1 + nk[:, None] * offset, s2 + 2.0 * s1 * offset + nk[:, None] * offset**2
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
-        # Scatter about the new means, per feature; clipped at zero so rounding can never
-        # produce a negative variance.
-        scatter = s2 - 2.0 * m * s1 + nk[:, None] * m * m
-        return np.maximum(scatter, 0.0) / nk_reg[:, None] + reg_covar
+        # Scatter about the new means, per feature; never below its rounding, so it is never
+        # negative (and zero only when it is exactly zero).
+        scatter = scatter_about_means(s2, m * s1, nk[:, None] * m * m)
+        return scatter / nk_reg[:, None] + reg_covar
 
     def split(self, covariances, k, j, reg_covar, n_features):
         # The principal axis of a diagonal covariance is the feature of largest variance.

@@ -44,7 +44,7 @@ class FullCovariance(CovarianceType):
     def check_precisions(self, precisions, n_components, n_features):
         precisions = to_float_array(precisions, "precisions_init")
         check_shape(precisions, self.shape(n_components, n_features), "precisions_init", self.name)
-        _linalg.check_symmetric_positive_definite(precisions, "precisions_init")
+        _linalg.check_symmetric_positive_definite(precisions, "precisions_init", self.name)
         return precisions
 
     def n_quadratic(self, n_features):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _xp
+from ._common import scatter_about_means
 from ._linalg import SPLIT_SHARE
 from .diag import DiagCovariance
 
@@ -75,5 +76,5 @@ class SphericalCovariance(DiagCovariance):
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
         n_features = s1.shape[1]
-        scatter = s2 - 2.0 * np.sum(m * s1, axis=1) + nk * np.sum(m * m, axis=1)
-        return np.maximum(scatter, 0.0) / (n_features * nk_reg) + reg_covar
+        scatter = scatter_about_means(s2, np.sum(m * s1, axis=1), nk * np.sum(m * m, axis=1))
+        return scatter / (n_features * nk_reg) + reg_covar
