@@ -4,6 +4,8 @@ scikit-learn's (and ICL its definition), and the grid shares one pass over the d
 import math
 import warnings
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
@@ -95,11 +97,31 @@ def test_stats_bundle_adds_part_by_part_and_reduce_many_is_one_pass():
 
 
 # ------------------------------------------------------------------------ select
+#: GaussianMixture's (scikit-learn's) defaults, which select's differ from: the tests that check
+#: select's shared passes against separate fits spell them out
+GM_DEFAULTS = dict(init_params="kmeans", tol=1e-3, max_iter=100)
+
+
 @pytest.fixture(scope="module")
 def blobs_selection():
     X = make_blobs3()
     with threadpool_limits(1):
-        return X, select(X, n_components=[1, 2, 3, 4], covariance_types=COVARIANCE_TYPES, n_init=2, random_state=0)
+        return X, select(X, n_components=[1, 2, 3, 4], covariance_types=COVARIANCE_TYPES, n_init=2, random_state=0,
+                         **GM_DEFAULTS)
+
+
+def test_select_defaults_reach_mclusts_best_bic_on_every_reference_set():
+    """mclust's best BIC over VVV, EEE, VVI, VII and k = 1..6 (tests/data/mclust)."""
+    import pandas as pd
+
+    folder = Path(__file__).parent / "data" / "mclust"
+    reference = pd.read_csv(folder / "mclust_reference.csv")
+    for name, rows in reference.groupby("dataset"):
+        X = pd.read_csv(folder / f"{name}.csv").to_numpy(float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = select(X, range(1, 7), random_state=0)
+        assert result.best.bic <= -rows.bic_mclust.max() + 1e-3, name
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -169,7 +191,8 @@ def test_one_pass_per_iteration_for_the_whole_grid():
 def test_sample_weight_matches_weighted_gaussian_mixture():
     X = make_blobs3()
     w = np.random.RandomState(0).randint(0, 4, size=len(X)).astype(float)
-    result = select(X, n_components=[2, 3], covariance_types=("full", "diag"), sample_weight=w, random_state=1)
+    result = select(X, n_components=[2, 3], covariance_types=("full", "diag"), sample_weight=w, random_state=1,
+                    n_init=1, **GM_DEFAULTS)
     for c in result.candidates:
         gm = GaussianMixture(c.n_components, covariance_type=c.covariance_type, random_state=1).fit(X, sample_weight=w)
         np.testing.assert_allclose(result.model(*c.key).means_, gm.means_, rtol=1e-10)
@@ -215,7 +238,7 @@ def test_max_iter_zero_returns_initial_parameters():
 def test_random_state_instance_is_consumed_in_grid_order():
     X = make_blobs3()
     a = select(X, n_components=[2, 3], covariance_types="full", random_state=np.random.RandomState(5),
-               init_params="random_from_data")
+               init_params="random_from_data", n_init=1, tol=1e-3, max_iter=100)
     rng = np.random.RandomState(5)
     first = GaussianMixture(2, init_params="random_from_data", random_state=rng).fit(X)
     second = GaussianMixture(3, init_params="random_from_data", random_state=rng).fit(X)
@@ -311,7 +334,7 @@ def faithful_selection():
     X, _ = load_faithful()
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return X, select(X, n_components=6, n_init=10, tol=1e-6, max_iter=300, random_state=0)
+        return X, select(X, n_components=6, n_init=10, tol=1e-6, max_iter=300, random_state=0, init_params="kmeans")
 
 
 def test_faithful_bic_chooses_three_tied_components_as_mclust():
@@ -332,10 +355,13 @@ def test_faithful_bic_chooses_three_tied_components_as_mclust():
 
 def test_faithful_spurious_maxima_without_regularisation(faithful_selection):
     """Waiting times are whole minutes: a diag component can sit on the 14 rows that waited
-    exactly 83 minutes with variance reg_covar, a spurious maximum BIC then prefers."""
+    exactly 83 minutes with variance reg_covar, a spurious maximum BIC would prefer; select
+    marks it collapsed and ranks it last, as mclust leaves such fits out."""
     X, result = faithful_selection
     spurious = result.model(5, "diag")
-    assert result.best.key == (5, "diag")
+    assert result[(5, "diag")].error.startswith("collapsed: component")
+    assert result.ranking[-1] == (5, "diag") or result[result.ranking[-1]].error is not None
+    assert result.best.key == (3, "tied")
     assert np.isclose(spurious.covariances_.min(), 1e-6)
     collapsed = np.argmin(spurious.covariances_.min(axis=1))
     assert np.all(X[spurious.predict(X) == collapsed, 1] == 83.0)

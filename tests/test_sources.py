@@ -375,7 +375,8 @@ def test_select_on_a_file_source_equals_in_memory(files, monkeypatch):
     from gaussmix import select
     from gaussmix.data import StreamedSource
 
-    kw = dict(n_components=[1, 3], covariance_types=("full", "diag"), n_init=2, random_state=0)
+    kw = dict(n_components=[1, 3], covariance_types=("full", "diag"), n_init=2, random_state=0,
+              init_params="kmeans", tol=1e-3, max_iter=100)  # GaussianMixture's defaults, as compared below
     on_file, in_memory = select(from_file(files["npy"], chunk_rows=64), **kw), select(X3, **kw)
     for a, b in zip(on_file.candidates, in_memory.candidates):
         assert a.key == b.key

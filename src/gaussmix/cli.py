@@ -56,7 +56,7 @@ from .core import information_criteria
 __all__ = ["main", "parse_components"]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hierarchical")
 CRITERIA = ("bic", "aic", "icl")
 OUTPUT_SUFFIXES = (".csv", ".npy", ".parquet")
 
@@ -276,10 +276,17 @@ def _components_option(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _em_options(fn):
-    """The EM loop's options, shared by ``fit`` and ``select``."""
+def _em_options(fn=None, *, selection: bool = False):
+    """The EM loop's options, shared by ``fit`` and ``select`` (whose defaults are select()'s)."""
+    if fn is None:
+        return functools.partial(_em_options, selection=selection)
     fn = click.option("--reg-covar", type=click.FloatRange(min=0), default=1e-6, show_default=True,
                       help="Added to the diagonal of every covariance.")(fn)
+    if selection:
+        fn = click.option("--tol", type=click.FloatRange(min=0), default=None,
+                          help="Stop when the mean log-likelihood changes by less.  [default: 1e-3 / n_samples, "
+                               "at most 1e-3]")(fn)
+        return click.option("--max-iter", type=click.IntRange(min=0), default=1000, show_default=True)(fn)
     fn = click.option("--tol", type=click.FloatRange(min=0), default=1e-3, show_default=True,
                       help="Stop when the mean log-likelihood changes by less.")(fn)
     return click.option("--max-iter", type=click.IntRange(min=0), default=100, show_default=True)(fn)
@@ -846,10 +853,10 @@ Examples:
               help="Candidate covariance types, comma-separated.")
 @click.option("--criterion", type=click.Choice(CRITERIA), default="bic", show_default=True,
               help="What ranks the candidates (lower is better).")
-@click.option("--n-init", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--n-init", type=click.IntRange(min=1), default=3, show_default=True,
               help="Initializations per candidate.")
-@click.option("--init", "init_params", type=click.Choice(INIT_METHODS), default="kmeans", show_default=True)
-@_em_options
+@click.option("--init", "init_params", type=click.Choice(INIT_METHODS), default="hierarchical", show_default=True)
+@_em_options(selection=True)
 @click.option("--seed", type=int, default=None, help="random_state of every candidate.")
 @_data_options
 @click.option("--n-jobs", type=int, default=None, help="Threads (default: all CPUs).")
@@ -876,9 +883,10 @@ def select_command(run, data, ks, covariance_types, criterion, n_init, init_para
         _check_new(output, overwrite)
     source = _open_data(run, data, columns, weights_column, drop_invalid, float32)
     with _Progress(source, "select", run):
+        given_tol = {} if tol is None else {"tol": tol}
         result = select_models(source, ks, types, criterion=criterion, n_init=n_init, random_state=seed,
-                               tol=tol, reg_covar=reg_covar, max_iter=max_iter, init_params=init_params,
-                               n_jobs=n_jobs)
+                               reg_covar=reg_covar, max_iter=max_iter, init_params=init_params, n_jobs=n_jobs,
+                               **given_tol)
     dropped = _report_dropped(run, source)
     best = result.best_model
     _name_features(best, source)

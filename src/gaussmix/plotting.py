@@ -343,7 +343,9 @@ def plot_covariance_types(
     axes = np.asarray(axes, dtype=object).ravel()
     if axes.size != len(covariance_types):
         raise ValueError(f"axes has {axes.size} Axes for {len(covariance_types)} covariance types.")
-    result = select(X, [n_components], covariance_types, n_init=n_init, random_state=random_state)
+    # GaussianMixture's own defaults (select's differ), so each panel is the fit a user gets
+    result = select(X, [n_components], covariance_types, n_init=n_init, random_state=random_state,
+                    init_params="kmeans", tol=1e-3, max_iter=100)
     for ax, covariance_type in zip(axes, covariance_types):
         candidate = result[(n_components, covariance_type)]
         plot_mixture(result.model(n_components, covariance_type), X, ax=ax, features=features, **plot_kws)

@@ -299,6 +299,21 @@ def _scorer(params: MixtureParams, dtype):
     return score
 
 
+def _collapsed_component(params: MixtureParams, reg_covar: float) -> int | None:
+    """A component whose covariance is ``reg_covar`` in some direction (to 0.1 % of it), or None.
+
+    Such a component sits on rows that share a value along that direction (tied or rounded
+    data); its likelihood is set by ``reg_covar`` alone, and its BIC says nothing of the data.
+    """
+    if not reg_covar > 0:
+        return None
+    k, d = params.means.shape
+    dense = params.covariance.dense(params.covariances, k, d)
+    smallest = np.linalg.eigvalsh(dense)[:, 0]
+    bad = np.flatnonzero(smallest - reg_covar < 1e-3 * reg_covar)
+    return int(bad[0]) if bad.size else None
+
+
 # --------------------------------------------------------------------------- select
 def select(
     X,
@@ -306,7 +321,7 @@ def select(
     covariance_types=("full", "tied", "diag", "spherical"),
     *,
     criterion: str = "bic",
-    n_init: int = 1,
+    n_init: int = 3,
     random_state=None,
     sample_weight=None,
     **fit_params,
@@ -317,7 +332,7 @@ def select(
     data per EM iteration (see the module docstring).  Each candidate is exactly the
     model ``GaussianMixture(n_components=k, covariance_type=t, n_init=n_init,
     random_state=random_state, **fit_params).fit(X)`` would fit when ``random_state``
-    is an int.
+    is an int and ``fit_params`` spell out select's defaults (below).
 
     Parameters
     ----------
@@ -330,8 +345,10 @@ def select(
     covariance_types : str or sequence of str, default=('full', 'tied', 'diag', 'spherical')
     criterion : {'bic', 'aic', 'icl'}, default='bic'
         What ranks the candidates (all three are computed).
-    n_init : int, default=1
-        Initializations per candidate; the one with the highest lower bound is kept.
+    n_init : int, default=3
+        Initializations per candidate; the one with the highest lower bound is kept.  With
+        the default ``init_params="hierarchical"``: mclust's hierarchical start, the same on
+        the variables as they are, and k-means (see :func:`gaussmix.core.init.hierarchical_start`).
     random_state : int, RandomState instance or None, default=None
         An int seeds every candidate's initialization afresh; an instance (or None,
         numpy's global generator) is consumed by the candidates in grid order.
@@ -339,7 +356,10 @@ def select(
         Row weights (arrays only).
     **fit_params
         ``tol``, ``reg_covar``, ``max_iter``, ``init_params``, ``chunk_size``, ``n_jobs``: as for
-        :class:`gaussmix.GaussianMixture`, shared by every candidate.
+        :class:`gaussmix.GaussianMixture`, shared by every candidate; the defaults differ for
+        selection: ``init_params="hierarchical"``, ``max_iter=1000`` and
+        ``tol=min(1e-3, 1e-3 / n_samples)`` (the BIC, ``2 n`` times the mean log-likelihood,
+        then moves by at most ~0.002 in the last iteration).
 
     Returns
     -------
@@ -407,10 +427,14 @@ def select(
         what = "n_samples" if sample_weight is None else "the number of samples with positive weight"
         raise ValueError(f"Expected n_samples >= n_components but got n_components = {max(ks)}, {what} = {n_support}")
 
-    tol = fit_params.get("tol", 1e-3)
+    # Defaults made for model selection (the best model, fully converged; unlike
+    # GaussianMixture's, which are scikit-learn's): mclust's hierarchical start plus restarts,
+    # and a tolerance on the mean log-likelihood that keeps the BIC (2 n times it) stable to
+    # ~0.002 per iteration.
+    tol = fit_params.get("tol", min(1e-3, 1e-3 / max(n_support, 1)))
     reg_covar = fit_params.get("reg_covar", 1e-6)
-    max_iter = fit_params.get("max_iter", 100)
-    init_params = fit_params.get("init_params", "kmeans")
+    max_iter = fit_params.get("max_iter", 1000)
+    init_params = fit_params.get("init_params", "hierarchical")
 
     init_data, after_sample = data, None
     if hasattr(data, "init_sample"):
@@ -432,10 +456,10 @@ def select(
         rng = _candidate_rng(random_state)
         if after_sample is not None:
             rng.set_state(after_sample)
-        for _ in range(n_init):
+        for index in range(n_init):
             try:
                 start = initial_params(init_data, n_components=k, covariance_type=t, init_params=init_params,
-                                       reg_covar=reg_covar, rng=rng)
+                                       reg_covar=reg_covar, rng=rng, start=index)
             except (ValueError, np.linalg.LinAlgError) as exc:  # e.g. CovarianceError: recorded, ranks last
                 start = exc
             starts.append(start)
@@ -479,6 +503,13 @@ def select(
                                         bound, f"{type(error).__name__}: {error}"))
             continue
         s = score_of[gi]
+        collapsed = _collapsed_component(params, reg_covar)
+        if collapsed is not None:  # an unbounded likelihood, not a model: ranks last, as mclust leaves it out
+            candidates.append(Candidate(
+                k, t, s.loglik, n_par, math.inf, math.inf, math.inf, bool(converged), n_iter, bound,
+                f"collapsed: component {collapsed} has no spread beyond reg_covar in some direction (its rows "
+                "share a value there), so its likelihood grows without bound as reg_covar shrinks", params, bounds))
+            continue
         bic, aic = information_criteria(s.loglik, s.n, n_par)
         candidates.append(Candidate(k, t, s.loglik, n_par, bic, aic,
                                     bic + 2.0 * s.entropy, bool(converged), n_iter, bound, None, params, bounds))
@@ -486,8 +517,10 @@ def select(
     if not fitted:
         raise ValueError("No candidate could be fitted: " + "; ".join(f"{c.key}: {c.error}" for c in candidates))
     failed = [c for c in candidates if c.error is not None]
+    if all(c.error is not None for c in candidates):
+        raise ValueError("No candidate gave a usable model: " + "; ".join(f"{c.key}: {c.error}" for c in candidates))
     if failed:
-        warnings.warn(f"{len(failed)} candidate(s) could not be fitted and rank last: "
+        warnings.warn(f"{len(failed)} candidate(s) could not be fitted or collapsed, and rank last: "
                       + "; ".join(f"{c.key}: {c.error}" for c in failed), UserWarning, stacklevel=2)
     n_features = data.n_features
     result = SelectionResult(candidates, criterion, estimator_kwargs, n_features, feature_names, n_passes)
