@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
 from gaussmix import GaussianMixture
 from gaussmix.core import hierarchical as hc
@@ -19,7 +20,7 @@ from conftest import COVARIANCE_TYPES, make_blobs3
 MCLUST = Path(__file__).parent / "data" / "mclust"
 
 
-def _brute_force_tree(Z, weights=None, alpha=1.0):
+def _brute_force_tree(Z, weights=None, alpha=1.0, ellipsoidal=False):
     """Every pair's cost recomputed from scratch at every step, from the groups' rows."""
     m, p = Z.shape
     w = np.ones(m) if weights is None else np.asarray(weights, float)
@@ -30,7 +31,7 @@ def _brute_force_tree(Z, weights=None, alpha=1.0):
         n = w[rows].sum()
         mean = w[rows] @ Z[rows] / n
         W = (w[rows, None] * (Z[rows] - mean)).T @ (Z[rows] - mean)
-        if len(rows) <= p:
+        if len(rows) <= p or not ellipsoidal:
             return n * np.log((np.trace(W) + rho) / n)
         return n * (np.log(p) + np.linalg.slogdet((W + rho / p * np.eye(p)) / n)[1] / p)
 
@@ -44,12 +45,13 @@ def _brute_force_tree(Z, weights=None, alpha=1.0):
     return np.array(merges)
 
 
+@pytest.mark.parametrize("ellipsoidal", [False, True])
 @pytest.mark.parametrize("p, weighted", [(1, False), (2, False), (3, True), (4, False)])
-def test_merges_equal_a_brute_force_implementation_of_the_criterion(p, weighted):
+def test_merges_equal_a_brute_force_implementation_of_the_criterion(p, weighted, ellipsoidal):
     rng = np.random.default_rng(p)
     Z = np.vstack([rng.normal(size=(9, p)) @ rng.normal(size=(p, p)) + 4 * rng.normal(size=p) for _ in range(3)])
     w = rng.uniform(0.5, 2.0, len(Z)) if weighted else None
-    np.testing.assert_array_equal(merge_tree(Z, w), _brute_force_tree(Z, w))
+    np.testing.assert_array_equal(merge_tree(Z, w, ellipsoidal=ellipsoidal), _brute_force_tree(Z, w, ellipsoidal=ellipsoidal))
 
 
 def test_small_groups_cost_what_mclusts_hcvvv_reports():
@@ -77,7 +79,7 @@ def test_small_groups_cost_what_mclusts_hcvvv_reports():
         groups[a] += groups.pop(b)
         size[a] += size.pop(b)
         checked += 1
-    assert checked == 3
+    assert checked >= 3
 
 
 def test_cut_tree_gives_k_groups_numbered_by_first_row():
@@ -101,13 +103,18 @@ def test_svd_transform_matches_mclusts_up_to_a_scale():
 
 
 def test_the_start_is_deterministic_and_separates_clear_clusters(blobs3):
+    from sklearn.metrics import adjusted_rand_score
+
     a = GaussianMixture(3, init_params="hierarchical", max_iter=0).fit(blobs3)
     b = GaussianMixture(3, init_params="hierarchical", max_iter=0, random_state=123).fit(blobs3)
     np.testing.assert_array_equal(a.means_, b.means_)  # random_state plays no part in start 0
-    truth = np.array([[0, 0, 0], [8.0, 1.0, -2.0], [-6.0, 5.0, 3.0]])
-    found = a.means_[np.argsort(a.means_[:, 0])]
-    np.testing.assert_allclose(found, truth[np.argsort(truth[:, 0])], atol=0.4)
     assert a.weights_.sum() == pytest.approx(1.0)
+    truth = np.repeat([0, 1, 2], [150, 100, 120])
+    for ellipsoidal in (False, True):
+        rows, labels = hierarchical_partition(blobs3, 3, ellipsoidal=ellipsoidal)
+        assert adjusted_rand_score(truth[rows], labels) > 0.85
+    fitted = GaussianMixture(3, init_params="hierarchical").fit(blobs3)
+    assert adjusted_rand_score(truth, fitted.predict(blobs3)) > 0.98
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -132,7 +139,7 @@ def test_large_inputs_use_a_bounded_subset(monkeypatch):
     monkeypatch.setattr(init, "HC_MAX_ROWS", 200)
     seen = []
     original = hc.merge_tree
-    monkeypatch.setattr(hc, "merge_tree", lambda Z, w=None: seen.append(len(Z)) or original(Z, w))
+    monkeypatch.setattr(hc, "merge_tree", lambda Z, w=None, **kw: seen.append(len(Z)) or original(Z, w, **kw))
     hc._CACHE.clear()
     gm = GaussianMixture(3, init_params="hierarchical", max_iter=5).fit(X)
     assert seen == [200]
@@ -188,21 +195,25 @@ def _fit_all(init_params, n_init):
     return out
 
 
-# iris, spherical (VII), k=5: EM from every start gaussmix makes stops at -300.84 with tol=1e-6 (a
-# saddle where the mean log-likelihood moves by less than 1e-6 per iteration); with tol=1e-8 they
-# reach -298.645, above mclust's -298.650 (see docs/hierarchical.md).
-_KNOWN = {("iris", "spherical", 5)}
-
-
 def test_hierarchical_restarts_reach_mclusts_likelihood_on_every_model():
     misses = []
     for r, loglik, gm in _fit_all("hierarchical", 10):
         assert gm._n_parameters() == r.n_parameters, (r.dataset, r.covariance_type, r.k)
-        if loglik < r.loglik - 1e-3 and (r.dataset, r.covariance_type, r.k) not in _KNOWN:
+        if loglik < r.loglik - 1e-3:
             misses.append((r.dataset, r.covariance_type, r.k, loglik - r.loglik))
     assert misses == []
 
 
-def test_one_hierarchical_start_is_as_good_as_mclusts_on_most_models():
-    reached = sum(loglik >= r.loglik - 1e-3 for r, loglik, _ in _fit_all("hierarchical", 1))
-    assert reached >= 80  # of 96; scikit-learn's k-means start with n_init=10 reaches 89 (docs/hierarchical.md)
+def test_one_hierarchical_start_reaches_mclust_as_often_as_ten_kmeans_starts():
+    """At least as many models as scikit-learn's k-means start with n_init=10 (89 of 96 with
+    scikit-learn 1.9.1; gaussmix's single start: 93, docs/hierarchical.md)."""
+    ours = sum(loglik >= r.loglik - 1e-3 for r, loglik, _ in _fit_all("hierarchical", 1))
+    theirs = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for r in _reference().itertuples():
+            X = pd.read_csv(MCLUST / f"{r.dataset}.csv").to_numpy(float)
+            sk = SkGaussianMixture(r.k, covariance_type=r.covariance_type, n_init=10, tol=1e-6, max_iter=2000,
+                                   random_state=0).fit(X)
+            theirs += sk.score(X) * len(X) >= r.loglik - 1e-3
+    assert ours >= theirs and ours >= 90

@@ -74,9 +74,9 @@ def hierarchical_start(data, X: np.ndarray, n_components: int, rng: np.random.Ra
     Start 0 is the hierarchy on all rows with positive weight (at most
     :data:`~gaussmix.core.hierarchical.HC_MAX_ROWS`: above that, a subset drawn with seed 0
     and probability proportional to the weights).  The restarts are made to differ: start 1
-    builds the hierarchy on the variables as they are (mclust's ``hcUse = "VARS"``), later odd
-    starts on another subset (two thirds of those rows, seed ``start``), and even starts run
-    the ``"kmeans"`` rule with ``rng``.  Subsets use fixed seeds, so a given
+    builds the hierarchy with the ellipsoidal (determinant) criterion for groups larger than
+    the dimension, later odd starts on another subset (two thirds of those rows, seed
+    ``start``), and even starts run the ``"kmeans"`` rule with ``rng``.  Subsets use fixed seeds, so a given
     input always gives the same starts and :func:`gaussmix.select`'s candidates share trees.
 
     Returns ``('subset', (rows, labels))`` or, for a k-means restart, ``('labels', labels)``.
@@ -92,7 +92,7 @@ def hierarchical_start(data, X: np.ndarray, n_components: int, rng: np.random.Ra
     if size < support.size:
         p = None if w is None else w[support] / np.sum(w[support], dtype=np.float64)
         rows = np.sort(np.random.RandomState(start).choice(support, size=size, replace=False, p=p))
-    return "subset", hierarchical_partition(X, n_components, w, rows, transform=start != 1)
+    return "subset", hierarchical_partition(X, n_components, w, rows, ellipsoidal=start == 1)
 
 
 def _seed_rows(data, X: np.ndarray, n_components: int, init_params: str, rng: np.random.RandomState,
