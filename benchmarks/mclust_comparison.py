@@ -33,8 +33,8 @@ def main(out=sys.stdout) -> None:
     reference = pd.read_csv(FOLDER / "mclust_reference.csv")
     data = {name: pd.read_csv(FOLDER / f"{name}.csv").to_numpy(float) for name in reference.dataset.unique()}
     runs = {
-        "gaussmix hierarchical, n_init=1": lambda k, t: GaussianMixture(k, covariance_type=t, init_params="hierarchical",
-                                                                      n_init=1, **FIT),
+        "gaussmix hierarchical, n_init=1": lambda k, t: GaussianMixture(
+            k, covariance_type=t, init_params="hierarchical", n_init=1, **FIT),
         "gaussmix hierarchical, n_init=10": lambda k, t: GaussianMixture(k, covariance_type=t,
                                                                        init_params="hierarchical", n_init=10, **FIT),
         "scikit-learn k-means, n_init=10": lambda k, t: SkGaussianMixture(k, covariance_type=t, n_init=10, **FIT),
@@ -46,7 +46,8 @@ def main(out=sys.stdout) -> None:
             start = time.perf_counter()
             for r in reference.itertuples():
                 X = data[r.dataset]
-                rows.append((name, r.dataset, r.covariance_type, r.k, make(r.k, r.covariance_type).fit(X).score(X) * len(X)))
+                loglik = make(r.k, r.covariance_type).fit(X).score(X) * len(X)
+                rows.append((name, r.dataset, r.covariance_type, r.k, loglik))
             seconds[name] = time.perf_counter() - start
     fits = pd.DataFrame(rows, columns=["run", "dataset", "covariance_type", "k", "loglik"])
     table = reference.merge(fits.pivot_table(index=["dataset", "covariance_type", "k"], columns="run",
@@ -65,7 +66,8 @@ def main(out=sys.stdout) -> None:
             print(f"| {r.dataset} | {r.covariance_type} ({r.model}) | {r.k} | {r.loglik:.3f} | {cells} |", file=out)
     print("\n`gaussmix.select(X, range(1, 7), random_state=0)` (its defaults) against mclust's best BIC over the "
           "same four forms:\n", file=out)
-    print("| data | n x d | gaussmix best | its BIC | mclust best | mclust BIC |\n|---|---|---|---:|---|---:|", file=out)
+    print("| data | n x d | gaussmix best | its BIC | mclust best | mclust BIC |", file=out)
+    print("|---|---|---|---:|---|---:|", file=out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, X in data.items():

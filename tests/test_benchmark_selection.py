@@ -28,7 +28,8 @@ def test_three_ways_choose_the_same_model():
     with threadpool_limits(1):
         rows = bench.run(3000, 4, 4, 100, 0)
     assert len({row["best"] for row in rows}) == 1
-    select_row, loop_row, sklearn_row = rows
+    select_row, defaults_row, loop_row, sklearn_row = rows
     assert abs(select_row["best_bic"] - loop_row["best_bic"]) <= 1e-8 * abs(loop_row["best_bic"])
     assert abs(select_row["best_bic"] - sklearn_row["best_bic"]) <= 1e-6 * abs(sklearn_row["best_bic"])
     assert select_row["passes"] < loop_row["passes"]  # the point of sharing passes
+    assert defaults_row["best_bic"] <= select_row["best_bic"] + 1e-6 * abs(select_row["best_bic"])

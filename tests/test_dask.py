@@ -128,3 +128,8 @@ def test_dask_with_worker_processes_serializes(tmp_path):
         assert_same_fit(gm, fitted(X3, max_iter=3))
         np.testing.assert_array_equal(gm.predict(X).compute(), gm.predict(X3))
         assert gm.score(X) == pytest.approx(gm.score(X3), rel=1e-12)
+
+
+def test_dask_hierarchical_start_equals_in_memory(client):
+    X = da.from_array(X3, chunks=(60, 3))
+    assert_same_fit(fitted(X, init_params="hierarchical"), fitted(X3, init_params="hierarchical"))

@@ -51,7 +51,8 @@ def test_merges_equal_a_brute_force_implementation_of_the_criterion(p, weighted,
     rng = np.random.default_rng(p)
     Z = np.vstack([rng.normal(size=(9, p)) @ rng.normal(size=(p, p)) + 4 * rng.normal(size=p) for _ in range(3)])
     w = rng.uniform(0.5, 2.0, len(Z)) if weighted else None
-    np.testing.assert_array_equal(merge_tree(Z, w, ellipsoidal=ellipsoidal), _brute_force_tree(Z, w, ellipsoidal=ellipsoidal))
+    np.testing.assert_array_equal(merge_tree(Z, w, ellipsoidal=ellipsoidal),
+                                  _brute_force_tree(Z, w, ellipsoidal=ellipsoidal))
 
 
 def test_small_groups_cost_what_mclusts_hcvvv_reports():

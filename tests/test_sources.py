@@ -427,3 +427,14 @@ def test_column_names_that_are_not_utf8_are_named(tmp_path):
     path.write_bytes(b"\xff\xfe,b\n1,2\n3,4\n5,6\n")
     with pytest.raises(ValueError, match="latin.csv.*not UTF-8"):
         from_file(path)
+
+
+@pytest.mark.parametrize("kind", ["npy", "csv", "parquet"])
+def test_hierarchical_start_on_a_file_equals_in_memory(files, kind):
+    """A source smaller than the initialization sample starts from all its rows, as an array does."""
+    if kind != "npy":
+        pytest.importorskip("pyarrow")
+    kw = dict(n_components=3, init_params="hierarchical", random_state=0)
+    columns = None if kind == "npy" else ["a", "b", "c"]
+    source = from_file(files[kind], chunk_rows=64, **({} if columns is None else {"columns": columns}))
+    assert_same_fit(GaussianMixture(**kw).fit(source), GaussianMixture(**kw).fit(X3))

@@ -286,7 +286,7 @@ def _em_options(fn=None, *, selection: bool = False):
         fn = click.option("--tol", type=click.FloatRange(min=0), default=None,
                           help="Stop when the mean log-likelihood changes by less.  [default: 1e-3 / n_samples, "
                                "at most 1e-3]")(fn)
-        return click.option("--max-iter", type=click.IntRange(min=0), default=1000, show_default=True)(fn)
+        return click.option("--max-iter", type=click.IntRange(min=0), default=300, show_default=True)(fn)
     fn = click.option("--tol", type=click.FloatRange(min=0), default=1e-3, show_default=True,
                       help="Stop when the mean log-likelihood changes by less.")(fn)
     return click.option("--max-iter", type=click.IntRange(min=0), default=100, show_default=True)(fn)

@@ -357,7 +357,7 @@ def select(
     **fit_params
         ``tol``, ``reg_covar``, ``max_iter``, ``init_params``, ``chunk_size``, ``n_jobs``: as for
         :class:`gaussmix.GaussianMixture`, shared by every candidate; the defaults differ for
-        selection: ``init_params="hierarchical"``, ``max_iter=1000`` and
+        selection: ``init_params="hierarchical"``, ``max_iter=300`` and
         ``tol=min(1e-3, 1e-3 / n_samples)`` (the BIC, ``2 n`` times the mean log-likelihood,
         then moves by at most ~0.002 in the last iteration).
 
@@ -433,7 +433,7 @@ def select(
     # ~0.002 per iteration.
     tol = fit_params.get("tol", min(1e-3, 1e-3 / max(n_support, 1)))
     reg_covar = fit_params.get("reg_covar", 1e-6)
-    max_iter = fit_params.get("max_iter", 1000)
+    max_iter = fit_params.get("max_iter", 300)
     init_params = fit_params.get("init_params", "hierarchical")
 
     init_data, after_sample = data, None
