@@ -2,9 +2,8 @@
 
 In the way of R mclust's ``hc`` (Banfield & Raftery 1993; Fraley 1998, "Algorithms for
 model-based Gaussian hierarchical clustering", SIAM J. Sci. Comput. 20): every row starts as
-its own group, and the two groups whose merge lowers the classification likelihood of the
-ellipsoidal model (mclust's VVV: each group its own covariance) the least are merged, until
-one group is left.  Cutting that tree at ``k`` groups and taking one M-step of the chosen
+its own group, and the two groups whose merge lowers the classification likelihood the least
+(each group with its own covariance) are merged, until one group is left.  Cutting that tree at ``k`` groups and taking one M-step of the chosen
 covariance type on the partition starts EM; unlike k-means it sees elongated and
 differently sized clusters, which is why mclust's starts often reach higher likelihoods.
 
@@ -25,8 +24,8 @@ costs ``f(i + j) - f(i) - f(j)`` with ``W_{i+j} = W_i + W_j + n_i n_j / (n_i + n
 (``d`` the difference of the means).
 
 The rows are first transformed as mclust does by default (``hcUse = "SVD"``): centred,
-scaled to unit variance, and rotated onto their principal axes with each axis scaled by the
-square root of its singular value, which keeps the criterion from depending on the units.
+scaled to unit variance, and rotated onto their principal axes, each coordinate divided by
+the square root of its singular value, which keeps the criterion from depending on the units.
 
 Cost, stated and bounded: at most :data:`HC_MAX_ROWS` rows take part (a subset drawn
 without replacement, with probability proportional to the weights, above that; mclust's
@@ -41,6 +40,7 @@ covariance types share it.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -53,6 +53,7 @@ ALPHA = 1.0
 #: trees kept for reuse, keyed by the rows they were built on
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 16
+_CACHE_LOCK = threading.Lock()
 
 
 def svd_transform(X: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -252,12 +253,14 @@ def hierarchical_partition(X: np.ndarray, n_components: int, weights: np.ndarray
                          f"with positive weight, got {sub.shape[0]}.")
     key = hashlib.sha1(sub.tobytes() + (b"" if w is None else w.tobytes())
                        + repr((sub.shape, ellipsoidal)).encode()).digest()
-    merges = _CACHE.get(key)
+    with _CACHE_LOCK:
+        merges = _CACHE.get(key)
+        if merges is not None:
+            _CACHE.move_to_end(key)
     if merges is None:
         merges = merge_tree(svd_transform(sub, w), w, ellipsoidal=ellipsoidal)
-        _CACHE[key] = merges
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
+        with _CACHE_LOCK:
+            _CACHE[key] = merges
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
     return rows, cut_tree(merges, sub.shape[0], n_components)
