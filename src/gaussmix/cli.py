@@ -870,7 +870,9 @@ def select_command(run, data, ks, covariance_types, criterion, n_init, init_para
 
     All candidates advance together, one pass over DATA per EM iteration
     (gaussmix.select). Each candidate equals GaussianMixture(k, covariance_type=...,
-    n_init=..., random_state=SEED).fit(rows).
+    n_init=..., init_params=..., tol=..., max_iter=..., random_state=SEED).fit(rows) with
+    this command's settings; its defaults are select's (hierarchical start, 3 starts,
+    tol = 1e-3 / n_samples), made for finding the best model fully converged.
     """
     from .selection import select as select_models
 
