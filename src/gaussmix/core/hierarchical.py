@@ -31,7 +31,7 @@ Cost, stated and bounded: at most :data:`HC_MAX_ROWS` rows take part (a subset d
 without replacement, with probability proportional to the weights, above that; mclust's
 ``subset`` default is the same size); memory is ``8 m (m + p^2)`` bytes for ``m`` rows of ``p``
 columns (the table of merge costs and the groups' scatter: 34 MB at 2000 x 8), and time
-``O(m^2 p^2)`` arithmetic in ``m`` vectorised steps (0.6-1.5 s for 2000 rows of 2-16
+``O(m^2 p^2)`` arithmetic in ``m`` vectorised steps (0.4-1.9 s for 2000 rows of 2-64
 features on one core).  A tree is kept (:data:`_CACHE`) for the
 exact rows it was built on, so the starts of :func:`gaussmix.select` over many ``k`` and
 covariance types share it.
