@@ -282,14 +282,12 @@ def _em_options(fn=None, *, selection: bool = False):
         return functools.partial(_em_options, selection=selection)
     fn = click.option("--reg-covar", type=click.FloatRange(min=0), default=1e-6, show_default=True,
                       help="Added to the diagonal of every covariance.")(fn)
-    if selection:
-        fn = click.option("--tol", type=click.FloatRange(min=0), default=None,
-                          help="Stop when the mean log-likelihood changes by less.  [default: 1e-3 / n_samples, "
-                               "at most 1e-3]")(fn)
-        return click.option("--max-iter", type=click.IntRange(min=0), default=300, show_default=True)(fn)
-    fn = click.option("--tol", type=click.FloatRange(min=0), default=1e-3, show_default=True,
-                      help="Stop when the mean log-likelihood changes by less.")(fn)
-    return click.option("--max-iter", type=click.IntRange(min=0), default=100, show_default=True)(fn)
+    tol_help = "Stop when the mean log-likelihood changes by less."
+    fn = click.option("--tol", type=click.FloatRange(min=0), default=None if selection else 1e-3,
+                      show_default=not selection,
+                      help=tol_help + ("  [default: 1e-3 / n_samples, at most 1e-3]" if selection else ""))(fn)
+    return click.option("--max-iter", type=click.IntRange(min=0), default=300 if selection else 100,
+                        show_default=True)(fn)
 
 
 def _data_options(fn=None, *, model: bool = False):

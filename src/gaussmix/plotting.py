@@ -333,6 +333,7 @@ def plot_covariance_types(
     ['full', 'tied', 'diag', 'spherical']
     """
     plt = _pyplot()
+    from .estimator import GaussianMixture
     from .selection import select
 
     X = np.asarray(X, dtype=np.float64)
@@ -344,8 +345,8 @@ def plot_covariance_types(
     if axes.size != len(covariance_types):
         raise ValueError(f"axes has {axes.size} Axes for {len(covariance_types)} covariance types.")
     # GaussianMixture's own defaults (select's differ), so each panel is the fit a user gets
-    result = select(X, [n_components], covariance_types, n_init=n_init, random_state=random_state,
-                    init_params="kmeans", tol=1e-3, max_iter=100)
+    defaults = {name: GaussianMixture().get_params()[name] for name in ("init_params", "tol", "max_iter")}
+    result = select(X, [n_components], covariance_types, n_init=n_init, random_state=random_state, **defaults)
     for ax, covariance_type in zip(axes, covariance_types):
         candidate = result[(n_components, covariance_type)]
         plot_mixture(result.model(n_components, covariance_type), X, ax=ax, features=features, **plot_kws)

@@ -35,6 +35,7 @@ from ._validation import check_estimator_params, check_rows, check_sample_weight
 from .core import (EStep, MixtureParams, information_criteria, initial_params, n_free_parameters, reduce_many,
                    run_em_many)
 from .covariance import COVARIANCE_TYPES
+from .covariance._linalg import smallest_eigenvalues
 from .data import ArrayData, chunk_rows_for
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, InvalidParameterError
@@ -308,8 +309,7 @@ def _collapsed_component(params: MixtureParams, reg_covar: float) -> int | None:
     if not reg_covar > 0:
         return None
     k, d = params.means.shape
-    dense = params.covariance.dense(params.covariances, k, d)
-    smallest = np.linalg.eigvalsh(dense)[:, 0]
+    smallest = smallest_eigenvalues(params.covariance.dense(params.covariances, k, d))
     bad = np.flatnonzero(smallest - reg_covar < 1e-3 * reg_covar)
     return int(bad[0]) if bad.size else None
 
@@ -514,11 +514,9 @@ def select(
         candidates.append(Candidate(k, t, s.loglik, n_par, bic, aic,
                                     bic + 2.0 * s.entropy, bool(converged), n_iter, bound, None, params, bounds))
 
-    if not fitted:
-        raise ValueError("No candidate could be fitted: " + "; ".join(f"{c.key}: {c.error}" for c in candidates))
     failed = [c for c in candidates if c.error is not None]
-    if all(c.error is not None for c in candidates):
-        raise ValueError("No candidate gave a usable model: " + "; ".join(f"{c.key}: {c.error}" for c in candidates))
+    if len(failed) == len(candidates):  # none fitted, or every fit collapsed
+        raise ValueError("No candidate could be fitted: " + "; ".join(f"{c.key}: {c.error}" for c in candidates))
     if failed:
         warnings.warn(f"{len(failed)} candidate(s) could not be fitted or collapsed, and rank last: "
                       + "; ".join(f"{c.key}: {c.error}" for c in failed), UserWarning, stacklevel=2)

@@ -38,6 +38,7 @@ import threading
 import numpy as np
 
 from .. import _xp
+from ..covariance._linalg import smallest_eigenvalues
 from .params import MixtureParams
 from .stats import SufficientStats, design
 
@@ -52,16 +53,16 @@ _NEGLIGIBLE = {np.dtype(np.float64): 1e-250, np.dtype(np.float32): 1e-30}
 _buffers = threading.local()
 
 
-def _scratch(name: str, rows: int, n_rows: int, dtype: np.dtype) -> np.ndarray:
-    """A per-thread scratch array ``(rows, n_rows)`` for NumPy chunks (reused across chunks and iterations).
+def _design_buffer(p: int, n_rows: int, dtype: np.dtype) -> np.ndarray:
+    """A per-thread scratch array for NumPy chunk designs (reused across chunks and iterations).
 
-    Tensors get fresh arrays per chunk instead: a device's caching allocator makes that
+    Tensors get a fresh array per chunk instead: a device's caching allocator makes that
     cheap, and a buffer kept alive here would hold device memory after the fit.
     """
-    buf = getattr(_buffers, name, None)
-    if buf is None or buf.dtype != dtype or buf.shape[0] != rows or buf.shape[1] < n_rows:
-        buf = np.empty((rows, n_rows), dtype=dtype)
-        setattr(_buffers, name, buf)
+    buf = getattr(_buffers, "design", None)
+    if buf is None or buf.dtype != dtype or buf.shape[0] != p or buf.shape[1] < n_rows:
+        buf = np.empty((p, n_rows), dtype=dtype)
+        _buffers.design = buf
     return buf[:, :n_rows]
 
 
@@ -207,7 +208,7 @@ class EStep:
     def _design(self, X):
         if isinstance(X, np.ndarray):
             p = self._coef.shape[1]
-            return design(self._cov, X, self.shift_in_dtype, out=_scratch("design", p, X.shape[0], self.dtype))
+            return design(self._cov, X, self.shift_in_dtype, out=_design_buffer(p, X.shape[0], self.dtype))
         return design(self._cov, X, self._constants(X)[2])
 
     def _log_prob_t(self, X):
@@ -241,7 +242,7 @@ class EStep:
         # responsibility is below the negligible level whatever the rounding, so the
         # approximation stands.  All own-centred components are done at once, their rows
         # stacked and padded to the longest (the band), so the cost does not grow with calls.
-        n_rows, d = X.shape
+        d = X.shape[1]
         xp = _xp.namespace(X)
         radius2 = products[k]
         error = bounds @ xp.stack([radius2, xp.sqrt(xp.abs(radius2)), xp.ones_like(radius2)])
@@ -437,17 +438,7 @@ def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tu
     covariances = params.covariance.dense(params.covariances, k, d)
     scale = np.sum((params.means - shift) ** 2, axis=1) + np.trace(covariances, axis1=1, axis2=2)
     with np.errstate(divide="ignore"):
-        largest = 1.0 / _smallest_eigenvalues(covariances)
+        largest = 1.0 / smallest_eigenvalues(covariances)
     with np.errstate(over="ignore", invalid="ignore"):
         error = eps * scale * largest
     return tuple(int(j) for j in np.flatnonzero(~(error <= CANCELLATION_LIMIT)))
-
-
-def _smallest_eigenvalues(matrices: np.ndarray) -> np.ndarray:
-    """The smallest eigenvalue of each symmetric matrix of a stack ``(k, d, d)`` (of the diagonal when diagonal)."""
-    off = matrices.copy()
-    idx = np.arange(matrices.shape[-1])
-    off[:, idx, idx] = 0.0
-    if not off.any():
-        return np.min(np.diagonal(matrices, axis1=1, axis2=2), axis=1)
-    return np.linalg.eigvalsh(matrices)[:, 0]

@@ -29,9 +29,10 @@ the square root of its singular value, which keeps the criterion from depending 
 
 Cost, stated and bounded: at most :data:`HC_MAX_ROWS` rows take part (a subset drawn
 without replacement, with probability proportional to the weights, above that; mclust's
-``subset`` default is the same size); memory is ``8 m (m + p^2)`` bytes for ``m`` rows of ``p``
-columns (the table of merge costs and the groups' scatter: 34 MB at 2000 x 8), and time
-``O(m^2 p^2)`` arithmetic in ``m`` vectorised steps (0.4-1.9 s for 2000 rows of 2-64
+``subset`` default is the same size); memory is ``8 m^2`` bytes for ``m`` rows (the table of
+merge costs: 32 MB at 2000), plus ``8 m p^2`` for the groups' scatter with the determinant
+form (``p`` columns), and time
+``O(m^2 p^2)`` arithmetic in ``m`` vectorised steps (0.4-2.2 s for 2000 rows of 2-64
 features on one core).  A tree is kept (:data:`_CACHE`) for the
 exact rows it was built on, so the starts of :func:`gaussmix.select` over many ``k`` and
 covariance types share it.
@@ -106,19 +107,17 @@ def merge_tree(Z: np.ndarray, weights: np.ndarray | None = None, alpha: float = 
         rho = 1.0  # all rows equal: any order of merging is as good
     means = Z.copy()
     members = np.ones(m, dtype=np.intp)
-    scatter = np.zeros((m, p, p))  # W of each group (zero for a singleton)
-    trace = np.zeros(m)
+    trace = np.zeros(m)  # tr W of each group (zero for a singleton)
+    # W itself only for the determinant form (8 m p^2 bytes); the trace form needs tr W alone
+    scatter = np.zeros((m, p, p)) if ellipsoidal else None
     f = n * np.log(rho / n)  # a singleton's term
     # merge costs of all pairs of singletons (tr W = c |d|^2, c = n_i n_j / (n_i + n_j))
     sq = np.sum(Z**2, axis=1)
     dist2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (Z @ Z.T), 0.0)
     nij = n[:, None] + n[None, :]
     c = n[:, None] * n[None, :] / nij
-    if p >= 2 or not ellipsoidal:
-        merged = nij * np.log((c * dist2 + rho) / nij)
-    else:  # the determinant form, which in one dimension is the same expression with rho / p
-        merged = nij * np.log((c * dist2 + rho / p) / nij)
-    cost = merged - f[:, None] - f[None, :]
+    # (for p = 1 the determinant form of a pair is this same expression)
+    cost = nij * np.log((c * dist2 + rho) / nij) - f[:, None] - f[None, :]
     np.fill_diagonal(cost, np.inf)
     row_best = np.argmin(cost, axis=1)
     row_min = cost[np.arange(m), row_best]
@@ -134,14 +133,16 @@ def merge_tree(Z: np.ndarray, weights: np.ndarray | None = None, alpha: float = 
         merges[step] = a, b
         na, nb = n[a], n[b]
         delta = means[b] - means[a]
-        scatter[a] += scatter[b] + (na * nb / (na + nb)) * np.outer(delta, delta)
-        trace[a] = np.trace(scatter[a])
+        c_ab = na * nb / (na + nb)
+        trace[a] += trace[b] + c_ab * float(delta @ delta)
         n[a] = na + nb
         means[a] = (na * means[a] + nb * means[b]) / n[a]
         members[a] += members[b]
-        A = scatter[a] + ridge
-        L = np.linalg.cholesky(A)
-        log_det_a = 2.0 * np.sum(np.log(np.diagonal(L)))
+        if ellipsoidal:
+            scatter[a] += scatter[b] + c_ab * np.outer(delta, delta)
+            A = scatter[a] + ridge
+            L = np.linalg.cholesky(A)
+            log_det_a = 2.0 * np.sum(np.log(np.diagonal(L)))
         f[a] = (n[a] * np.log((trace[a] + rho) / n[a]) if members[a] <= limit
                 else n[a] * (log_p + (log_det_a - p * np.log(n[a])) / p))
         active[b] = False
@@ -161,7 +162,7 @@ def merge_tree(Z: np.ndarray, weights: np.ndarray | None = None, alpha: float = 
         small = members[others] + members[a] <= limit
         merged[small] = n_new[small] * np.log((trace[a] + trace[others[small]] + c[small] * dist2[small] + rho)
                                               / n_new[small])
-        large = ~small
+        large = ~small  # only with the determinant form
         if large.any():
             log_det = np.empty(others.size)
             single = large & (members[others] == 1)

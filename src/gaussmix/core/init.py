@@ -76,8 +76,9 @@ def hierarchical_start(data, X: np.ndarray, n_components: int, rng: np.random.Ra
     and probability proportional to the weights).  The restarts are made to differ: start 1
     builds the hierarchy with the ellipsoidal (determinant) criterion for groups larger than
     the dimension, later odd starts on another subset (two thirds of those rows, seed
-    ``start``), and even starts run the ``"kmeans"`` rule with ``rng``.  Subsets use fixed seeds, so a given
-    input always gives the same starts and :func:`gaussmix.select`'s candidates share trees.
+    ``start``), and even starts run the ``"kmeans"`` rule with ``rng``.  Subsets use fixed
+    seeds, so a given input always gives the same starts and :func:`gaussmix.select`'s
+    candidates share trees.
 
     Returns ``('subset', (rows, labels))`` or, for a k-means restart, ``('labels', labels)``.
     """

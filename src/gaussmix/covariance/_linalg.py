@@ -10,6 +10,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from ..exceptions import CovarianceError
+from ._common import sklearn_name
 from .base import ill_defined_message
 
 
@@ -87,10 +88,18 @@ def add_to_diagonal(matrices: np.ndarray, value: float) -> np.ndarray:
     return matrices
 
 
+def smallest_eigenvalues(matrices: np.ndarray) -> np.ndarray:
+    """The smallest eigenvalue of each symmetric matrix of a stack ``(k, d, d)`` (of the diagonal when diagonal)."""
+    off = matrices.copy()
+    idx = np.arange(matrices.shape[-1])
+    off[:, idx, idx] = 0.0
+    if not off.any():
+        return np.min(np.diagonal(matrices, axis1=1, axis2=2), axis=1)
+    return np.linalg.eigvalsh(matrices)[:, 0]
+
+
 def check_symmetric_positive_definite(matrices: np.ndarray, what: str, covariance_type: str | None = None) -> None:
     """Raise ``ValueError`` naming ``what`` and the component unless each matrix is SPD."""
-    from ._common import sklearn_name
-
     theirs = f" (scikit-learn: '{sklearn_name(what, covariance_type)}' should be symmetric, positive-definite)"
     for k, matrix in enumerate(matrices):
         if not np.allclose(matrix, matrix.T, rtol=1e-5, atol=1e-8):
