@@ -218,3 +218,34 @@ def test_one_hierarchical_start_reaches_mclust_as_often_as_ten_kmeans_starts():
                                    random_state=0).fit(X)
             theirs += sk.score(X) * len(X) >= r.loglik - 1e-3
     assert ours >= theirs and ours >= 90
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_rotated_thin_clusters_far_from_zero_in_float32(offset):
+    """Data the start was not tuned on: rotated, stretched clusters (condition numbers up to ~1e8),
+    far from zero, in float32 and float64. The start finds the clusters and the float32 fit
+    matches the float64 one."""
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(3)
+    k, d, per = 4, 5, 400
+    means = rng.normal(0, 6, (k, d)) + offset
+    factors = rng.normal(size=(k, d, d)) / np.sqrt(d) * np.logspace(0, -2, d)[:, None]
+    X = np.vstack([means[j] + rng.standard_normal((per, d)) @ factors[j] for j in range(k)])
+    truth = np.repeat(np.arange(k), per)
+    X = X.astype(np.float32).astype(np.float64)  # the same numbers in both dtypes
+    fits = {}
+    for dtype in (np.float64, np.float32):
+        Xd = X.astype(dtype)
+        _, labels = hierarchical_partition(Xd, k)
+        assert adjusted_rand_score(truth, labels) > 0.95, dtype
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # thin components converge slowly
+            fits[dtype] = GaussianMixture(k, init_params="hierarchical", tol=1e-6, max_iter=500).fit(Xd)
+        assert adjusted_rand_score(truth, fits[dtype].predict(Xd)) > 0.99
+    a, b = fits[np.float64], fits[np.float32]
+    np.testing.assert_allclose(b.means_, a.means_, rtol=1e-6, atol=1e-4)
+    np.testing.assert_allclose(b.covariances_, a.covariances_, rtol=0, atol=1e-5 * np.abs(a.covariances_).max())
+    # the log-likelihood at the fitted parameters (lower_bound_ in float32: see test_kernels'
+    # strict xfail on its alternation at an offset of 1e4)
+    assert b.score(X.astype(np.float32)) == pytest.approx(a.score(X), abs=1e-5)

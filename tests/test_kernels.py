@@ -6,6 +6,8 @@ numbers for every covariance type, dtype, chunking and thread count, and prove t
 the thread count never changes a bit of the result.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture as SKGaussianMixture
@@ -415,3 +417,21 @@ def test_own_centred_components_on_a_tensor_match_numpy(monkeypatch, covariance_
     np.testing.assert_array_equal(a.shift, b.shift)
     for name in ("nk", "s1", "s2"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "float32, thin rotated components 1e4 from zero: EM's lower bound alternates between two values 0.01 "
+    "apart (5.2664 / 5.2564) from one iteration to the next while the parameters agree with float64 to 2e-7 "
+    "normwise and score() at the final parameters agrees to 1e-7; present since the own-centred kernel "
+    "(cc107dd), open under issue 13"))
+def test_float32_lower_bound_does_not_alternate_far_from_zero():
+    rng = np.random.default_rng(3)
+    k, d, per = 4, 5, 400
+    means = rng.normal(0, 6, (k, d)) + 1e4
+    factors = rng.normal(size=(k, d, d)) / np.sqrt(d) * np.logspace(0, -2, d)[:, None]
+    X = np.vstack([means[j] + rng.standard_normal((per, d)) @ factors[j] for j in range(k)]).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f32 = GaussianMixture(k, random_state=0, tol=0, max_iter=30).fit(X)
+        f64 = GaussianMixture(k, random_state=0, tol=0, max_iter=30).fit(X.astype(np.float64))
+    np.testing.assert_allclose(f32.lower_bounds_[-4:], f64.lower_bounds_[-4:], rtol=0, atol=1e-4)
