@@ -172,6 +172,7 @@ class CovarianceType(ABC):
         s2: np.ndarray,
         m: np.ndarray,
         reg_covar: float,
+        start: np.ndarray | None = None,
     ) -> np.ndarray:
         """Covariances (float64) from summed moments.
 
@@ -183,6 +184,9 @@ class CovarianceType(ABC):
         s2 : second moments about the shift, :meth:`moment_shape`.
         m : (n_components, n_features) ``s1 / nk_reg``: the new means minus the shift.
         reg_covar : added to the diagonal.
+        start : the previous covariances of this type, optional.  Forms whose M-step
+            iterates and may have several optima (mclust's VEE, EVE, VVE) also start from
+            them, so that the step never ends worse than where EM stood; the others ignore it.
         """
 
     # A component "centred on its own mean" (see :class:`gaussmix.core.EStep`) is evaluated

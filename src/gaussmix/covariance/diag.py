@@ -72,7 +72,7 @@ class DiagCovariance(CovarianceType):
     def moments_about(self, nk, s1, s2, offset):
         return s1 + nk[:, None] * offset, s2 + 2.0 * s1 * offset + nk[:, None] * offset**2
 
-    def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
+    def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         # Scatter about the new means, per feature; never below its rounding, so it is never
         # negative (and zero only when it is exactly zero).
         scatter = scatter_about_means(s2, m * s1, nk[:, None] * m * m)

@@ -98,7 +98,7 @@ class FullCovariance(CovarianceType):
         outer = offset[:, :, None] * offset[:, None, :]
         return s1 + nk[:, None] * offset, s2 + cross + np.swapaxes(cross, 1, 2) + nk[:, None, None] * outer
 
-    def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
+    def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         # Scatter about the new means: s2 - s1 m^T - m s1^T + nk m m^T, exact for any shift.
         cross = s1[:, :, None] * m[:, None, :]
         scatter = s2 - cross - np.swapaxes(cross, 1, 2) + nk[:, None, None] * (m[:, :, None] * m[:, None, :])

@@ -74,7 +74,7 @@ class SphericalCovariance(DiagCovariance):
     def dense(self, covariances, n_components, n_features):
         return np.asarray(covariances)[:, None, None] * np.eye(n_features)
 
-    def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
+    def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         n_features = s1.shape[1]
         scatter = scatter_about_means(s2, np.sum(m * s1, axis=1), nk * np.sum(m * m, axis=1))
         return scatter / (n_features * nk_reg) + reg_covar

@@ -81,7 +81,7 @@ class TiedCovariance(CovarianceType):
     unwhiten = FullCovariance.unwhiten
     moments_about = FullCovariance.moments_about
 
-    def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar):
+    def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         # Within-component scatter = total scatter about the shift minus the scatter of
         # the component means about it (weighted by nk), all in float64.
         cross = s1.T @ m
