@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from . import _xp
-from .covariance import COVARIANCE_TYPES
+from .covariance import COVARIANCE_NAMES
 from .covariance._common import check_shape, to_float_array
 from .exceptions import InvalidParameterError, InvalidRowsError
 
@@ -43,7 +43,7 @@ def check_estimator_params(est) -> None:
 
     owner = type(est).__name__
     check_int(est.n_components, "n_components", owner, 1)
-    check_option(est.covariance_type, "covariance_type", owner, COVARIANCE_TYPES)
+    check_option(est.covariance_type, "covariance_type", owner, COVARIANCE_NAMES)
     check_real(est.tol, "tol", owner, 0.0)
     check_real(est.reg_covar, "reg_covar", owner, 0.0)
     check_int(est.max_iter, "max_iter", owner, 0)

@@ -52,10 +52,10 @@ import numpy as np
 from . import __version__
 from ._files import check_new, move_into_place, new_temp, open_npy
 from .core import information_criteria
+from .covariance import COVARIANCE_NAMES, SKLEARN_NAMES, expand_covariance_types, get_covariance
 
 __all__ = ["main", "parse_components"]
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hierarchical")
 CRITERIA = ("bic", "aic", "icl")
 OUTPUT_SUFFIXES = (".csv", ".npy", ".parquet")
@@ -613,7 +613,9 @@ Examples:
               short_help="Fit a mixture to DATA; print a summary, save the model.")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("-k", "--n-components", type=click.IntRange(min=1), required=True, help="Number of components.")
-@click.option("--covariance-type", type=click.Choice(COVARIANCE_TYPES), default="full", show_default=True)
+@click.option("--covariance-type", type=click.Choice(COVARIANCE_NAMES), default="full", show_default=True,
+              help="scikit-learn's full, tied, diag, spherical or one of mclust's fourteen forms (EII ... VVV; "
+                   "VVV=full, EEE=tied, VVI=diag, VII=spherical).")
 @click.option("--n-init", type=click.IntRange(min=1), default=1, show_default=True,
               help="Initializations; the best is kept.")
 @click.option("--init", "init_params", type=click.Choice(INIT_METHODS), default="kmeans", show_default=True,
@@ -847,8 +849,9 @@ Examples:
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("-k", "--n-components", "ks", default="1..9", show_default=True, callback=_components_option,
               help="Candidate numbers of components: 3, 2,4,6 or 1..10.")
-@click.option("--covariance-types", default=",".join(COVARIANCE_TYPES), show_default=True,
-              help="Candidate covariance types, comma-separated.")
+@click.option("--covariance-types", default=",".join(SKLEARN_NAMES), show_default=True,
+              help="Candidate covariance types, comma-separated; 'mclust' stands for mclust's fourteen forms "
+                   "(EII ... VVV), 'sklearn' for full,tied,diag,spherical.")
 @click.option("--criterion", type=click.Choice(CRITERIA), default="bic", show_default=True,
               help="What ranks the candidates (lower is better).")
 @click.option("--n-init", type=click.IntRange(min=1), default=3, show_default=True,
@@ -874,11 +877,11 @@ def select_command(run, data, ks, covariance_types, criterion, n_init, init_para
     """
     from .selection import select as select_models
 
-    types = _split(covariance_types)
-    unknown = [t for t in types if t not in COVARIANCE_TYPES]
+    types = expand_covariance_types(_split(covariance_types))
+    unknown = [t for t in types if t not in COVARIANCE_NAMES]
     if unknown:
-        raise click.BadParameter(f"unknown covariance type(s) {unknown}; choose among {list(COVARIANCE_TYPES)}.",
-                                 param_hint="'--covariance-types'")
+        raise click.BadParameter(f"unknown covariance type(s) {unknown}; choose among {list(COVARIANCE_NAMES)}, "
+                                 "'sklearn' or 'mclust'.", param_hint="'--covariance-types'")
     if output is not None:
         _check_new(output, overwrite)
     source = _open_data(run, data, columns, weights_column, drop_invalid, float32)
@@ -1037,7 +1040,7 @@ def inspect_command(run, model_file):
     ]
     with np.printoptions(precision=4, suppress=True):
         cov = np.asarray(model.covariances_)
-        if model.covariance_type == "tied":
+        if get_covariance(model.covariance_type) is get_covariance("tied"):
             lines.append("  covariance (shared):\n" + _indent(np.array2string(cov), "    "))
         else:
             for i in range(model.means_.shape[0]):

@@ -59,9 +59,15 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     ----------
     n_components : int, default=1
         Number of mixture components.
-    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
-        'full': each component has its own covariance matrix; 'tied': all share one;
-        'diag': each has a diagonal covariance; 'spherical': each has one variance.
+    covariance_type : str, default='full'
+        scikit-learn's four forms: 'full': each component has its own covariance matrix;
+        'tied': all share one; 'diag': each has a diagonal covariance; 'spherical': each
+        has one variance.  Or any of R mclust's fourteen forms of the decomposition
+        ``Sigma_k = lambda_k D_k A_k D_k'`` (volume, shape, orientation; each Equal or
+        Variable across components, or I for axis-aligned): 'EII', 'VII', 'EEI', 'VEI',
+        'EVI', 'VVI', 'EEE', 'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV' (see
+        ``docs/covariance-forms.md``).  'VVV', 'EEE', 'VVI' and 'VII' are the same models as
+        'full', 'tied', 'diag' and 'spherical', with the same attribute shapes.
     tol : float, default=1e-3
         EM stops when the lower bound (mean log-likelihood) changes by less than this.
     reg_covar : float, default=1e-6
@@ -123,7 +129,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     covariances_ : ndarray
         Covariances: ``(n_components, n_features, n_features)`` for 'full',
         ``(n_features, n_features)`` for 'tied', ``(n_components, n_features)`` for
-        'diag', ``(n_components,)`` for 'spherical'.
+        'diag', ``(n_components,)`` for 'spherical' (and the same for their mclust
+        names); ``(n_components, n_features, n_features)`` for mclust's ten other forms.
     precisions_ : ndarray
         Inverses of ``covariances_``, same shape.
     precisions_cholesky_ : ndarray
@@ -139,6 +146,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         last batch, under the parameters before that batch's update).
     lower_bounds_ : list of float
         The lower bound at each iteration of the best initialization.
+    covariance_decomposition_ : CovarianceDecomposition
+        Each component's covariance as mclust decomposes it, ``Sigma_k = volume_k *
+        D_k diag(shape_k) D_k'``: ``volume`` (n_components,) = ``det(Sigma_k) ** (1/d)``,
+        ``shape`` (n_components, n_features), decreasing, with product one, and
+        ``orientation`` (n_components, n_features, n_features), the eigenvectors ``D_k`` as
+        columns.  Computed from ``covariances_`` for every covariance type.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -436,7 +449,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         batch = data.reduce(EStep(params, data.dtype, shift=shift).stats)
         running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
         params, _ = mstep_reseeding(running, self.covariance_type, self.reg_covar, nk_floor(data.dtype),
-                                    f"partial_fit batch {t + 1}")
+                                    f"partial_fit batch {t + 1}", previous=params.covariances)
         self._set_params(params, like=X)
         self._online_state = (running, t + 1)
         self.n_iter_ = t + 1
@@ -798,6 +811,27 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             new.__dict__.update(model.__dict__)
             model = new
         return model
+
+    @property
+    def covariance_decomposition_(self):
+        """``(volume, shape, orientation)`` of each component's covariance (see the class docstring).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> X = np.random.RandomState(0).normal(size=(200, 2)) * [3.0, 1.0]
+        >>> gm = GaussianMixture(1, covariance_type="EEV").fit(X)
+        >>> volume, shape, orientation = gm.covariance_decomposition_
+        >>> shape.round(1).tolist()
+        [[3.1, 0.3]]
+        """
+        from .covariance.mclust import CovarianceDecomposition, eigen_decomposition
+
+        check_is_fitted(self, "covariances_")
+        params = self._params(self.means_.shape[1])
+        dense = params.covariance.dense(params.covariances, params.n_components, params.n_features)
+        return CovarianceDecomposition(*eigen_decomposition(dense))
 
     # ------------------------------------------------------------------ helpers
     def _set_params(self, params: MixtureParams, like=None) -> None:

@@ -473,12 +473,14 @@ def _validate(header: dict, arrays: dict, source: str) -> MixtureParams:
     if abs(weights.sum() - 1.0) > 1e-8:
         raise ModelFileError(f"{source}: weights sum to {weights.sum()!r}, not 1.")
     cov = arrays["covariances"]
-    if header["covariance_type"] in ("full", "tied"):
+    form = get_covariance(header["covariance_type"])
+    d = arrays["means"].shape[1]
+    if form.shape(d + 1, d)[-2:] == (d, d):  # matrices (full, tied, mclust's forms)
         mats = cov.reshape(-1, cov.shape[-1], cov.shape[-1])
         for i, m in enumerate(mats):
             scale = np.abs(m).max()
             if np.abs(m - m.T).max() > 1e-10 * scale:
-                what = "the tied covariance" if header["covariance_type"] == "tied" else f"covariance {i}"
+                what = "the tied covariance" if form is get_covariance("tied") else f"covariance {i}"
                 raise ModelFileError(f"{source}: {what} is not symmetric.")
     elif (cov <= 0).any():
         raise ModelFileError(f"{source}: variances must be positive, got {cov.min()!r}.")
@@ -486,3 +488,5 @@ def _validate(header: dict, arrays: dict, source: str) -> MixtureParams:
         return MixtureParams.from_covariances(header["covariance_type"], weights, arrays["means"], cov)
     except CovarianceError as exc:
         raise ModelFileError(f"{source}: covariances are not positive definite ({exc}).") from None
+    except ValueError as exc:  # not of the form (e.g. off-diagonal entries in an axis-aligned mclust form)
+        raise ModelFileError(f"{source}: {exc}") from None

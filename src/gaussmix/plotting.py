@@ -311,8 +311,10 @@ def plot_covariance_types(
     X : array-like of shape (n_samples, n_features)
     n_components : int
     axes : sequence of matplotlib Axes, optional
-        One per covariance type; default: a new figure with one row of panels.
-    covariance_types : sequence of str, default=('full', 'tied', 'diag', 'spherical')
+        One per covariance type; default: a new figure with one row of panels (rows of
+        at most 7 for more than 5 types).
+    covariance_types : str or sequence of str, default=('full', 'tied', 'diag', 'spherical')
+        Any names ``GaussianMixture`` takes; ``'mclust'`` draws mclust's fourteen forms.
     random_state, n_init : as for :class:`gaussmix.GaussianMixture`.
     features : pair of int, default=(0, 1)
     **plot_kws
@@ -336,11 +338,19 @@ def plot_covariance_types(
     from .estimator import GaussianMixture
     from .selection import select
 
+    from .covariance import expand_covariance_types
+
     X = np.asarray(X, dtype=np.float64)
-    covariance_types = [covariance_types] if isinstance(covariance_types, str) else list(covariance_types)
+    covariance_types = expand_covariance_types(covariance_types)
     if axes is None:
-        _, axes = plt.subplots(1, len(covariance_types), figsize=(4 * len(covariance_types), 4),
-                               sharex=True, sharey=True, squeeze=False)
+        n = len(covariance_types)
+        ncols = n if n <= 5 else min(7, math.ceil(n / 2))
+        nrows = math.ceil(n / ncols)
+        _, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 4 * nrows), sharex=True, sharey=True,
+                               squeeze=False)
+        for ax in axes.ravel()[n:]:
+            ax.remove()
+        axes = axes.ravel()[:n]
     axes = np.asarray(axes, dtype=object).ravel()
     if axes.size != len(covariance_types):
         raise ValueError(f"axes has {axes.size} Axes for {len(covariance_types)} covariance types.")

@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import check_estimator_params, check_rows, check_sample_weight
 from .core import (EStep, MixtureParams, information_criteria, initial_params, n_free_parameters, reduce_many,
                    run_em_many)
-from .covariance import COVARIANCE_TYPES
+from .covariance import ALIASES, COVARIANCE_NAMES, canonical_name, expand_covariance_types
 from .covariance._linalg import smallest_eigenvalues
 from .data import ArrayData, chunk_rows_for
 from .estimator import GaussianMixture
@@ -243,17 +243,22 @@ def _check_grid(n_components, covariance_types, owner: str) -> tuple[list[int], 
         ks = [int(k) for k in ks]
         if len(set(ks)) != len(ks):
             raise InvalidParameterError(f"The 'n_components' parameter of {owner} has repeated values: {ks}.")
-    types = [covariance_types] if isinstance(covariance_types, str) else covariance_types
-    if not isinstance(types, Iterable):
+    names = ("a str or a sequence of distinct str among " + "{" + ", ".join(map(repr, COVARIANCE_NAMES))
+             + "} (or 'sklearn' for the first four, 'mclust' for the fourteen mclust names)")
+    if not isinstance(covariance_types, (str, Iterable)):
         raise InvalidParameterError(
-            f"The 'covariance_type' parameter of {owner} must be a str or a sequence of str among "
-            f"{sorted(COVARIANCE_TYPES)}. Got {covariance_types!r} instead.")
-    types = list(types)
-    bad = [t for t in types if not isinstance(t, str) or t not in COVARIANCE_TYPES]
+            f"The 'covariance_type' parameter of {owner} must be {names}. Got {covariance_types!r} instead.")
+    types = expand_covariance_types(covariance_types)
+    bad = [t for t in types if not isinstance(t, str) or t not in COVARIANCE_NAMES]
     if bad or not types or len(set(types)) != len(types):
         raise InvalidParameterError(
-            f"The 'covariance_type' parameter of {owner} must be a str or a sequence of distinct str among "
-            f"{sorted(COVARIANCE_TYPES)}. Got {covariance_types!r} instead.")
+            f"The 'covariance_type' parameter of {owner} must be {names}. Got {covariance_types!r} instead.")
+    forms = [canonical_name(t) for t in types]
+    twice = sorted({t for t, f in zip(types, forms) if forms.count(f) > 1})
+    if twice:
+        raise InvalidParameterError(
+            f"The 'covariance_type' parameter of {owner} names one form twice: {twice} are the same model "
+            f"({', '.join(f'{a} = {b}' for a, b in ALIASES.items())}). Got {covariance_types!r}.")
     return ks, types
 
 
@@ -343,6 +348,9 @@ def select(
     n_components : int or sequence of int, default=range(1, 10)
         Candidate numbers of components; an int ``n`` means ``1, ..., n``.
     covariance_types : str or sequence of str, default=('full', 'tied', 'diag', 'spherical')
+        Any names ``GaussianMixture`` takes, and the groups ``'sklearn'`` (these four) and
+        ``'mclust'`` (R mclust's fourteen forms, EII ... VVV, as its ``Mclust`` compares them).
+        Aliases of one form (e.g. 'full' and 'VVV') may not both appear.
     criterion : {'bic', 'aic', 'icl'}, default='bic'
         What ranks the candidates (all three are computed).
     n_init : int, default=3
@@ -543,7 +551,8 @@ class GaussianMixtureIC(DensityMixin, BaseEstimator):
     n_components : int or tuple of int, default=9
         Candidate numbers of components; an int ``n`` means ``1, ..., n``.
     covariance_type : str or tuple of str, default=('full', 'tied', 'diag', 'spherical')
-        Candidate covariance types.
+        Candidate covariance types: any names ``GaussianMixture`` takes, and the groups
+        ``'sklearn'`` (the four above) and ``'mclust'`` (mclust's fourteen forms, EII ... VVV).
     criterion : {'bic', 'aic', 'icl'}, default='bic'
     tol, reg_covar, max_iter, n_init, init_params, random_state, chunk_size, n_jobs
         As for :class:`gaussmix.GaussianMixture`, shared by every candidate.

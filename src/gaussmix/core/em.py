@@ -171,7 +171,8 @@ def run_em_many(
                     where += f" of the model with {run.params.n_components} {run.params.covariance_type!r} components"
                 # M-step
                 try:
-                    params, reseeded = mstep_reseeding(stats, run.params.covariance_type, reg_covar, floor, where)
+                    params, reseeded = mstep_reseeding(stats, run.params.covariance_type, reg_covar, floor, where,
+                                                       previous=run.params.covariances)
                 except Exception as exc:
                     if not record_errors:
                         raise

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ..covariance import get_covariance
-from ..exceptions import EmptyComponentWarning
+from ..exceptions import CovarianceError, EmptyComponentWarning
 from .params import MixtureParams
 from .stats import SufficientStats
 
@@ -73,7 +73,7 @@ def mstep(
     ([[1.0]], [[1.0]])
     """
     weights, means, covariances = _parts(stats, covariance_type, reg_covar, floor, weights_total)
-    return MixtureParams.from_covariances(covariance_type, weights, means, covariances)
+    return _factorised(covariance_type, weights, means, covariances)
 
 
 def mstep_reseeding(
@@ -82,6 +82,7 @@ def mstep_reseeding(
     reg_covar: float,
     floor: float,
     where: str,
+    previous: np.ndarray | None = None,
 ) -> tuple[MixtureParams, tuple[int, ...]]:
     """The M-step of an EM iteration: :func:`mstep`, with empty components re-seeded.
 
@@ -96,6 +97,9 @@ def mstep_reseeding(
     stats, covariance_type, reg_covar, floor : as in :func:`mstep`.
     where : str
         Where the step runs, for the warning (e.g. ``"EM iteration 3"``).
+    previous : ndarray, optional
+        The covariances before the step (see
+        :meth:`gaussmix.covariance.CovarianceType.covariances_from_moments`'s ``start``).
 
     Returns
     -------
@@ -119,13 +123,13 @@ def mstep_reseeding(
     >>> str(caught[0].message).startswith("EM iteration 1: component 1 lost all its mass")
     True
     """
-    weights, means, covariances = _parts(stats, covariance_type, reg_covar, floor)
+    weights, means, covariances = _parts(stats, covariance_type, reg_covar, floor, start=previous)
     empty = empty_components(stats.nk, floor)
     if empty:
         weights, means, covariances, donors = reseed_empty(
             covariance_type, weights, means, covariances, empty, reg_covar)
         warnings.warn(_empty_message(where, empty, donors), EmptyComponentWarning, stacklevel=3)
-    return MixtureParams.from_covariances(covariance_type, weights, means, covariances), empty
+    return _factorised(covariance_type, weights, means, covariances), empty
 
 
 #: a component whose mass is below this many floors is empty (see :func:`empty_components`)
@@ -219,7 +223,15 @@ def _empty_message(where: str, empty: tuple[int, ...], donors: tuple[int, ...]) 
     )
 
 
-def _parts(stats, covariance_type, reg_covar, floor, weights_total=None):
+def _factorised(covariance_type, weights, means, covariances) -> MixtureParams:
+    """The M-step's parameters, factorised; a failure names the form as well as the component."""
+    try:
+        return MixtureParams.from_covariances(covariance_type, weights, means, covariances)
+    except CovarianceError as exc:
+        raise CovarianceError(f"{exc} (covariance_type={covariance_type!r})") from None
+
+
+def _parts(stats, covariance_type, reg_covar, floor, weights_total=None, start=None):
     """Weights, means and (unfactorised) covariances from statistics."""
     if not (np.isfinite(stats.loglik) and np.all(np.isfinite(stats.nk)) and np.all(np.isfinite(stats.s1))
             and np.all(np.isfinite(stats.s2))):
@@ -230,7 +242,7 @@ def _parts(stats, covariance_type, reg_covar, floor, weights_total=None):
         )
     nk_reg, m, weights, means = weights_and_means(stats, floor, weights_total)
     covariances = get_covariance(covariance_type).covariances_from_moments(
-        stats.nk, nk_reg, stats.s1, stats.s2, m, reg_covar
+        stats.nk, nk_reg, stats.s1, stats.s2, m, reg_covar, start
     )
     return weights, means, covariances
 
