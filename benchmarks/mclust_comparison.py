@@ -2,7 +2,8 @@
 
 Run from the repository root::
 
-    python -m benchmarks.mclust_comparison > table.md
+    python -m benchmarks.mclust_comparison > table.md           # the four forms (docs/hierarchical.md)
+    python -m benchmarks.mclust_comparison --forms > table.md   # all fourteen (docs/covariance-forms.md)
 
 The references (tests/data/mclust/mclust_reference.csv) were computed by
 tests/data/mclust/mclust_reference.R with mclust 6.0.0; R is not needed here.  Every model
@@ -77,5 +78,44 @@ def main(out=sys.stdout) -> None:
                   f"| {result.best.bic:.2f} | {ref.model}, {ref.k} | {-ref.bic_mclust:.2f} |", file=out)
 
 
+def forms(out=sys.stdout) -> None:
+    """Every form and k = 1..6 by ``gaussmix.select(X, range(1, 7), "mclust", random_state=0)`` (select's
+    defaults) against mclust's fits (tests/data/mclust/mclust_forms.csv, mclust_best.csv)."""
+    reference = pd.read_csv(FOLDER / "mclust_forms.csv")
+    best = pd.read_csv(FOLDER / "mclust_best.csv")
+    print("| data | n x d | models mclust fitted | reached (log L >= mclust's - 1e-3) | parameter counts equal | "
+          "largest gain over mclust, not collapsed (nats) | collapsed | seconds |\n|---|---|---:|---:|---:|---:|---:|---:|",
+          file=out)
+    below, choices = [], []
+    for name, rows in reference.groupby("dataset", sort=False):
+        X = pd.read_csv(FOLDER / f"{name}.csv").to_numpy(float)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = gaussmix.select(X, range(1, 7), "mclust", random_state=0)
+            wide = gaussmix.select(X, range(1, 10), "mclust", random_state=0)
+        seconds = time.perf_counter() - start
+        fitted = rows.dropna(subset=["loglik"])
+        gaps = np.array([result[(r.k, r.model)].log_likelihood - r.loglik for r in fitted.itertuples()])
+        counts = sum(result[(r.k, r.model)].n_parameters == r.n_parameters for r in fitted.itertuples())
+        collapsed = np.array([result[(r.k, r.model)].error is not None for r in fitted.itertuples()])
+        below += [(name, r.model, r.k, r.loglik, g) for r, g in zip(fitted.itertuples(), gaps) if g < -1e-3]
+        print(f"| {name} | {X.shape[0]} x {X.shape[1]} | {len(fitted)} | {int(np.sum(gaps >= -1e-3))} | {counts} | "
+              f"{gaps[~collapsed].max():+.3f} | {int(collapsed.sum())} | {seconds:.0f} |", file=out)
+        for max_k, res in ((6, result), (9, wide)):
+            ref = best[(best.dataset == name) & (best.max_k == max_k)].iloc[0]
+            choices.append(f"| {name} | 1..{max_k} | {res.best.covariance_type}, {res.best.n_components} | "
+                           f"{res.best.bic:.2f} | {ref.model}, {ref.k} | {-ref.bic_mclust:.2f} |")
+    if below:
+        print("\nModels below mclust's log-likelihood:\n\n| data | form | k | mclust log L | gaussmix - mclust |"
+              "\n|---|---|---:|---:|---:|", file=out)
+        for name, model, k, loglik, gap in below:
+            print(f"| {name} | {model} | {k} | {loglik:.3f} | {gap:+.3f} |", file=out)
+    print("\nBIC's choice over the fourteen forms (gaussmix's BIC is -2 log L + p log n, mclust's its negative):\n",
+          file=out)
+    print("| data | k | gaussmix best | its BIC | mclust best | mclust BIC |\n|---|---|---|---:|---|---:|", file=out)
+    print("\n".join(choices), file=out)
+
+
 if __name__ == "__main__":
-    main()
+    forms() if "--forms" in sys.argv[1:] else main()

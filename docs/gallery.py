@@ -38,6 +38,14 @@ def figures():
         axes[0].figure.tight_layout()
         return axes[0].figure
 
+    def mclust_forms():
+        few, _ = make_textbook_blobs(400, random_state=42)  # 14 panels: fewer points keep the file small
+        axes = plot_covariance_types(few, 3, covariance_types="mclust", random_state=42, n_init=3, s=4)
+        axes[0].figure.suptitle("R mclust's fourteen covariance forms (volume, shape, orientation: "
+                                "Equal, Variable or I)")
+        axes[0].figure.tight_layout()
+        return axes[0].figure
+
     def criterion():
         result = select(faithful, n_components=6, n_init=5, tol=1e-5, reg_covar=1e-3, random_state=0)
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
@@ -68,6 +76,7 @@ def figures():
         return axes[0, 0].figure
 
     return [("trained_gmm.png", trained), ("covariance_types.png", covariance_types),
+            ("mclust_forms.png", mclust_forms),
             ("faithful_bic.png", criterion), ("anomalies.png", anomalies), ("pairs.png", pairs)]
 
 
@@ -78,9 +87,21 @@ def main(argv=None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for name, draw in figures():
         fig = draw()
-        fig.savefig(args.out / name, dpi=DPI)
+        save_small(fig, args.out / name)
         plt.close(fig)
         print(args.out / name)
+
+
+def save_small(fig, path: Path) -> None:
+    """``fig`` as a PNG of at most 256 colours (a third of the size or less; the figures use few)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=DPI, format="png")
+    buffer.seek(0)
+    Image.open(buffer).convert("RGB").quantize(colors=256).save(path, optimize=True)
 
 
 if __name__ == "__main__":

@@ -97,3 +97,12 @@ def test_suite_runs_tiny(tmp_path, capsys):
     fit = result["whole_fit"][0]
     assert fit["sklearn_n_iter"] >= 1 and fit["gaussmix_n_iter"] >= 1
     assert result["gemm_peak_gflops"]["float64"] > 0
+
+
+def test_the_forms_benchmark_prints_every_form_against_full(capsys):
+    from benchmarks import forms
+
+    forms.main(["--n", "3000", "--reps", "1", "--iters", "1", "--forms", "EVE,VEI"])
+    table = capsys.readouterr().out
+    rows = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    assert rows == ["form", "EVE", "VEI", "VVV"]
