@@ -270,3 +270,26 @@ def test_the_command_line_fits_and_selects_mclust_forms(tmp_path):
     assert {c["covariance_type"] for c in document["candidates"]} == set(MCLUST_NAMES)
     result = CliRunner().invoke(main, ["fit", str(path), "-k", "2", "--covariance-type", "XYZ"])
     assert result.exit_code != 0 and "VEV" in result.output
+
+
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data", "hierarchical"])
+@pytest.mark.parametrize("form", ["EEI", "VVE", "EVV"])
+def test_every_start_fits_every_kind_of_form(faithful, init_params, form):
+    gm = _quiet(GaussianMixture(3, covariance_type=form, init_params=init_params, max_iter=300,
+                                random_state=0).fit, faithful)
+    assert gm.converged_ and gm.covariances_.shape == (3, 2, 2)
+    bounds = np.array(gm.lower_bounds_)
+    assert np.all(np.diff(bounds) >= -1e-10 * np.abs(bounds[1:]))  # EM never loses likelihood
+
+
+def test_plot_covariance_types_draws_the_fourteen():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gaussmix.plotting import plot_covariance_types
+
+    axes = _quiet(plot_covariance_types, _data("faithful"), 2, covariance_types="mclust", random_state=0)
+    assert [ax.get_title().split()[0] for ax in axes] == list(MCLUST_NAMES)
+    assert all(len(ax.patches) + len(ax.lines) + len(ax.collections) > 2 for ax in axes)  # ellipses, contours
+    plt.close("all")
