@@ -8,6 +8,7 @@
 """
 
 from .estimator import GaussianMixture
+from .bayesian import BayesianGaussianMixture
 from .data import from_chunks, from_file
 from .exceptions import (
     ConvergenceWarning,
@@ -23,6 +24,7 @@ from .selection import GaussianMixtureIC, SelectionResult, select
 __version__ = "0.1.0"
 
 __all__ = [
+    "BayesianGaussianMixture",
     "ConvergenceWarning",
     "CovarianceError",
     "EmptyComponentWarning",

@@ -21,8 +21,8 @@ from ._validation import (
     check_values,
     check_weights_init,
 )
-from .core import (EStep, MixtureParams, information_criteria, initial_params, mstep_reseeding, nk_floor,
-                   run_em)
+from .core import (MAXIMUM_LIKELIHOOD, EStep, MixtureParams, information_criteria, initial_params, mstep_reseeding,
+                   nk_floor, run_em)
 from .core.online import blend, step_size
 from .covariance import get_covariance
 from .data import ArrayData, DaskData, as_source, chunk_rows_for, fill_output, row_width
@@ -39,195 +39,11 @@ def _loglik_and_weight(estep: EStep, X: np.ndarray, w: np.ndarray | None) -> np.
     w = _xp.to_numpy(w).astype(np.float64)
     return np.array([w @ log_density, w.sum()])
 
-class GaussianMixture(DensityMixin, BaseEstimator):
-    """Gaussian mixture model fitted by exact Expectation-Maximization.
+class _BaseMixture(DensityMixin, BaseEstimator):
+    """What GaussianMixture and BayesianGaussianMixture share: the fit over any data source,
+    the restarts, predictions, sampling, model files.  Subclasses decide the update (see
+    :mod:`gaussmix.core.em`) through the hooks below."""
 
-    A drop-in replacement for :class:`sklearn.mixture.GaussianMixture`: the same
-    parameters, methods and fitted attributes, and the same numbers (for unweighted
-    float64 input the same ``random_state`` gives the same initialization and fit).
-    Each EM iteration reads the data once, in row chunks, reducing every chunk to
-    additive sufficient statistics; no ``n x k x d`` temporary is ever made.
-
-    Beyond scikit-learn: ``fit(X, sample_weight=...)`` fits weighted samples (integer
-    weights equal repeated rows), and float32 data are processed in float32 while the
-    statistics are accumulated in float64 around a shift, so variances do not go
-    negative for data far from zero.  PyTorch tensors (CPU or GPU) are accepted
-    everywhere and processed where they live; ``device=`` runs NumPy input on a
-    PyTorch device (see ``docs/gpu.md``).
-
-    Parameters
-    ----------
-    n_components : int, default=1
-        Number of mixture components.
-    covariance_type : str, default='full'
-        scikit-learn's four forms: 'full': each component has its own covariance matrix;
-        'tied': all share one; 'diag': each has a diagonal covariance; 'spherical': each
-        has one variance.  Or any of R mclust's fourteen forms of the decomposition
-        ``Sigma_k = lambda_k D_k A_k D_k'`` (volume, shape, orientation; each Equal or
-        Variable across components, or I for axis-aligned): 'EII', 'VII', 'EEI', 'VEI',
-        'EVI', 'VVI', 'EEE', 'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV' (see
-        ``docs/covariance-forms.md``).  'VVV', 'EEE', 'VVI' and 'VII' are the same models as
-        'full', 'tied', 'diag' and 'spherical', with the same attribute shapes.
-    tol : float, default=1e-3
-        EM stops when the lower bound (mean log-likelihood) changes by less than this.
-    reg_covar : float, default=1e-6
-        Added to the diagonal of every covariance, keeping them positive definite.
-    max_iter : int, default=100
-        Maximum number of EM iterations per initialization.
-    n_init : int, default=1
-        Number of initializations; the one with the highest lower bound is kept.
-    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hierarchical'}, default='kmeans'
-        How the initial responsibilities are chosen (see :mod:`gaussmix.core.init`).
-        ``'hierarchical'`` is R mclust's start: model-based agglomerative hierarchical
-        clustering cut at ``n_components`` groups (deterministic; at most 2000 rows take
-        part); with ``n_init > 1`` the later starts alternate other subsets and k-means.
-    weights_init : array-like of shape (n_components,), default=None
-        Initial weights; estimated by ``init_params`` when None.
-    means_init : array-like of shape (n_components, n_features), default=None
-        Initial means; estimated by ``init_params`` when None.
-    precisions_init : array-like, default=None
-        Initial precisions (inverse covariances), shaped like ``covariances_``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initialization and :meth:`sample`.
-    warm_start : bool, default=False
-        If True, each ``fit`` starts from the previous solution (``n_init`` is ignored
-        after the first fit).
-    verbose : int, default=0
-        1 prints the initializations and iterations; 2 adds timings and bound changes.
-    verbose_interval : int, default=10
-        Iterations between verbose messages.
-    chunk_size : int, default=None
-        Rows per chunk of the E-step; None picks a size that keeps each chunk's
-        temporaries near 6 MB (in the CPU's caches). Results do not depend on it beyond
-        rounding.
-    n_jobs : int, default=None
-        Threads that process row chunks; None uses every CPU available to the process,
-        negative values count back from it (-1: all). BLAS is held to one thread during
-        EM. Results are bit-identical for any value: chunk boundaries do not depend on it
-        and chunk statistics are added in row order.
-        Not used for PyTorch computation, which parallelises each operation itself.
-    online_decay : float in (0.5, 1], default=0.6
-        :meth:`partial_fit` only: the step size for the ``t``-th batch after the first is
-        ``(t + online_offset) ** -online_decay`` (see :mod:`gaussmix.core.online`).
-    online_offset : float >= 0, default=2.0
-        :meth:`partial_fit` only: delays the decay of the step size.
-    device : str or torch.device, default=None
-        Where the E-step runs. None: where the input lives (NumPy on the CPU threads
-        above, a tensor on its own device). A PyTorch device (``"cuda"``, ``"cuda:1"``,
-        ``"cpu"``) runs the E-step there with PyTorch: NumPy input is copied to the
-        device once if it fits in a quarter of its free memory, and otherwise streamed
-        there chunk by chunk at every pass; tensors on another device are streamed the
-        same way.  Results (fitted attributes, outputs) follow the *input's* library and
-        device either way.  Needs ``pip install gaussmix[torch]``.
-
-    Attributes
-    ----------
-    weights_ : ndarray of shape (n_components,)
-        Mixing weights, summing to one.
-    means_ : ndarray of shape (n_components, n_features)
-        Component means.
-    covariances_ : ndarray
-        Covariances: ``(n_components, n_features, n_features)`` for 'full',
-        ``(n_features, n_features)`` for 'tied', ``(n_components, n_features)`` for
-        'diag', ``(n_components,)`` for 'spherical' (and the same for their mclust
-        names); ``(n_components, n_features, n_features)`` for mclust's ten other forms.
-    precisions_ : ndarray
-        Inverses of ``covariances_``, same shape.
-    precisions_cholesky_ : ndarray
-        Upper Cholesky factors ``U`` of the precisions (``precision = U @ U.T``); square
-        roots for 'diag' and 'spherical'.
-    converged_ : bool
-        Whether the best initialization converged.
-    n_iter_ : int
-        EM iterations of the best initialization (after :meth:`partial_fit`: batches seen).
-    lower_bound_ : float
-        Weighted mean log-likelihood of the training data under the parameters before
-        the last M-step of the best initialization (after :meth:`partial_fit`: of the
-        last batch, under the parameters before that batch's update).
-    lower_bounds_ : list of float
-        The lower bound at each iteration of the best initialization.
-    covariance_decomposition_ : CovarianceDecomposition
-        Each component's covariance as mclust decomposes it, ``Sigma_k = volume_k *
-        D_k diag(shape_k) D_k'``: ``volume`` (n_components,) = ``det(Sigma_k) ** (1/d)``,
-        ``shape`` (n_components, n_features), decreasing, with product one, and
-        ``orientation`` (n_components, n_features, n_features), the eigenvectors ``D_k`` as
-        columns.  Computed from ``covariances_`` for every covariance type.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names, when ``X`` had string column names.
-
-    Notes
-    -----
-    Fitted parameters are float64 whatever the input's dtype (the M-step runs in float64);
-    :meth:`predict_proba` and :meth:`score_samples` return the input's dtype.
-
-    Following scikit-learn's array-API convention, a fit on a PyTorch tensor leaves
-    ``weights_``, ``means_``, ``covariances_``, ``precisions_`` and
-    ``precisions_cholesky_`` as float64 tensors on the tensor's device, and
-    :meth:`sample` returns tensors there.  Every method returns results in the library
-    and on the device of the ``X`` it is given (a model fitted on NumPy predicts tensors
-    on their device, and the other way round); ``score``, ``bic`` and ``aic`` return
-    Python floats.  The parameters themselves are kept on the host in float64 during the
-    fit; only the data's passes run on the device.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gaussmix import GaussianMixture
-    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
-    >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-    >>> gm.means_[np.argsort(gm.means_[:, 0])]
-    array([[ 1.,  2.],
-           [10.,  2.]])
-    >>> gm.predict([[0, 0], [12, 3]]).tolist() == [gm.predict([[1, 2]])[0], gm.predict([[10, 2]])[0]]
-    True
-    """
-
-    def __init__(
-        self,
-        n_components: int = 1,
-        *,
-        covariance_type: str = "full",
-        tol: float = 1e-3,
-        reg_covar: float = 1e-6,
-        max_iter: int = 100,
-        n_init: int = 1,
-        init_params: str = "kmeans",
-        weights_init=None,
-        means_init=None,
-        precisions_init=None,
-        random_state=None,
-        warm_start: bool = False,
-        verbose: int = 0,
-        verbose_interval: int = 10,
-        chunk_size: int | None = None,
-        n_jobs: int | None = None,
-        online_decay: float = 0.6,
-        online_offset: float = 2.0,
-        device=None,
-    ):
-        self.n_components = n_components
-        self.covariance_type = covariance_type
-        self.tol = tol
-        self.reg_covar = reg_covar
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
-        self.weights_init = weights_init
-        self.means_init = means_init
-        self.precisions_init = precisions_init
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
-        self.chunk_size = chunk_size
-        self.n_jobs = n_jobs
-        self.online_decay = online_decay
-        self.online_offset = online_offset
-        self.device = device
-
-    # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
         """Estimate the parameters with EM.
 
@@ -311,8 +127,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             raise
 
     def _fit(self, X, sample_weight) -> tuple[object, MixtureParams]:
-        """Fit and set the attributes; return the data source and the fitted parameters."""
-        check_estimator_params(self)
+        """Fit and set the attributes; return the data source and the parameters its E-step evaluates."""
+        self._check_params()
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         rng = check_random_state(self.random_state)
         data = as_source(X, sample_weight)
@@ -325,8 +141,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         else:
             self._prepare_source(data, reset=True)
             # Initialization runs on a bounded sample (the whole source when it is small).
-            given = not any(p is None for p in (self.weights_init, self.means_init, self.precisions_init))
-            init_data = data.init_sample(rng) if do_init and not given else data
+            init_data = data.init_sample(rng) if do_init and not self._start_given() else data
             if isinstance(init_data, ArrayData):  # values too large to square: the rows seen so far say so
                 check_values(init_data.X, type(self).__name__, "X", n_samples=data.n_samples)
             weights = init_data.sample_weight if isinstance(init_data, ArrayData) else None
@@ -338,7 +153,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"Expected n_samples >= n_components but got n_components = {self.n_components}, "
                 f"{what} = {n_support}"
             )
-        user_init = self._user_init(n_features)
+        update, initial = self._prepare(data, n_features)
         n_init = self.n_init if do_init else 1
 
         best = None
@@ -346,34 +161,35 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         for init in range(n_init):
             self._verbose_init_begin(init)
             if do_init:
-                params = self._initial_params(init_data, rng, user_init, start=init)
+                state = initial(init_data, rng, init)
                 start_bound = -np.inf
             else:
-                params = self._params(n_features)
-                if params.n_components != self.n_components:
+                state = self._fitted_state(n_features)
+                if update.e_step_params(state).n_components != self.n_components:
                     raise ValueError(
-                        f"warm_start continues the previous fit, which has {params.n_components} components, "
+                        f"warm_start continues the previous fit, which has {self.means_.shape[0]} components, "
                         f"but n_components={self.n_components}; set warm_start=False to start afresh."
                     )
                 start_bound = self.lower_bound_
             if self.max_iter == 0:
-                best = (params.normalised(), 0, False, [])
+                best = (self._unfitted(state), 0, False, [])
                 continue
             result = run_em(
                 data,
-                params,
+                state,
                 tol=self.tol,
                 max_iter=self.max_iter,
                 reg_covar=self.reg_covar,
                 lower_bound=start_bound,
                 on_iteration=self._verbose_iteration,
+                update=update,
             )
             self._verbose_init_end(result.lower_bound, result.converged)
             if result.lower_bound > max_lower_bound or max_lower_bound == -np.inf:
                 max_lower_bound = result.lower_bound
                 best = (result.params, result.n_iter, result.converged, result.lower_bounds)
 
-        params, n_iter, converged, bounds = best
+        state, n_iter, converged, bounds = best
         if not converged and self.max_iter > 0:
             warnings.warn(
                 "Best performing initialization did not converge. Try different init parameters, "
@@ -381,102 +197,14 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 ConvergenceWarning,
             )
         # Attributes change only now, all together: an error above leaves a previous fit intact.
-        self._set_params(params, like=X)
+        self._set_state(state, like=X)
         self.converged_ = converged
         self.n_iter_ = n_iter
         self.lower_bound_ = max_lower_bound
         self.lower_bounds_ = bounds
         vars(self).pop("_online_state", None)
-        return data, params
+        return data, update.e_step_params(state)
 
-    def partial_fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
-        """Update the model with one batch of rows: a step of online EM.
-
-        Stepwise online EM (Cappé & Moulines, 2009; see :mod:`gaussmix.core.online`):
-        the batch's statistics under the current parameters are blended into running
-        statistics with step ``eta_t = (t + online_offset) ** -online_decay`` (``t``
-        batches seen before this one), and the parameters are the M-step of the running
-        statistics.  The first call starts from the fitted parameters when the model was
-        fitted by :meth:`fit`, otherwise from ``init_params`` on the first batch (which
-        needs at least ``n_components`` rows), and takes ``eta_0 = 1``.  After each call,
-        ``n_iter_`` is the number of batches seen, ``lower_bound_`` the batch's weighted
-        mean log-likelihood under the parameters before the update (appended to
-        ``lower_bounds_``) and ``converged_`` is False (online EM has no stopping rule).
-        :meth:`fit` discards the running statistics.  Keep the batches' dtype the same.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_batch, n_features)
-        y : Ignored
-        sample_weight : array-like of shape (n_batch,), default=None
-
-        Returns
-        -------
-        self : GaussianMixture
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gaussmix import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> gm = GaussianMixture(2, random_state=0)
-        >>> for _ in range(50):
-        ...     gm = gm.partial_fit(np.r_[rng.normal(0, 1, (50, 1)), rng.normal(8, 1, (50, 1))])
-        >>> np.sort(gm.means_.ravel()).round(0).tolist(), gm.n_iter_
-        ([0.0, 8.0], 50)
-        """
-        return self._restoring(self._partial_fit, X, sample_weight)
-
-    def _partial_fit(self, X, sample_weight) -> "GaussianMixture":
-        check_estimator_params(self)
-        fitted = hasattr(self, "means_")
-        X = self._validate_X(X, reset=not fitted)
-        weights = check_sample_weight(sample_weight, X)
-        data = self._array_data(X, weights)
-        running, t = getattr(self, "_online_state", (None, 0))
-        if fitted:
-            params = self._params(X.shape[1])
-        else:
-            n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
-            if n_support < self.n_components:
-                raise ValueError(
-                    f"The first batch of partial_fit initializes the model and needs at least "
-                    f"n_components = {self.n_components} rows (with positive weight), got {n_support}."
-                )
-            params = self._initial_params(data, check_random_state(self.random_state), self._user_init(X.shape[1]))
-        # One shift for the whole stream, so running and batch statistics add exactly.
-        shift = params.default_shift() if running is None else running.shift
-        batch = data.reduce(EStep(params, data.dtype, shift=shift).stats)
-        running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
-        params, _ = mstep_reseeding(running, self.covariance_type, self.reg_covar, nk_floor(data.dtype),
-                                    f"partial_fit batch {t + 1}", previous=params.covariances)
-        self._set_params(params, like=X)
-        self._online_state = (running, t + 1)
-        self.n_iter_ = t + 1
-        self.converged_ = False
-        self.lower_bound_ = batch.mean_loglik
-        self.lower_bounds_ = [*getattr(self, "lower_bounds_", []), batch.mean_loglik] if t else [batch.mean_loglik]
-        return self
-
-    def _user_init(self, n_features: int) -> dict:
-        """``weights_init``, ``means_init`` and ``precisions_init``, validated (None stays None)."""
-        cov = get_covariance(self.covariance_type)
-        k = self.n_components
-        return dict(
-            weights_init=None if self.weights_init is None else check_weights_init(self.weights_init, k),
-            means_init=None if self.means_init is None else check_means_init(self.means_init, k, n_features),
-            precisions_init=None if self.precisions_init is None else cov.check_precisions(
-                self.precisions_init, k, n_features),
-        )
-
-    def _initial_params(self, data, rng, user_init: dict, start: int = 0) -> MixtureParams:
-        """Starting parameters by ``init_params`` on ``data`` (the ``start``-th of ``n_init``),
-        replaced where the user gave them."""
-        return initial_params(data, n_components=self.n_components, covariance_type=self.covariance_type,
-                              init_params=self.init_params, reg_covar=self.reg_covar, rng=rng, start=start,
-                              **user_init)
-
-    # ------------------------------------------------------------ data sources
     def _prepare_source(self, data, reset: bool) -> None:
         """Record (``reset``) or check the width of a file, chunk or Dask source."""
         if reset:
@@ -655,62 +383,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         total, n = data.reduce(partial(_loglik_and_weight, EStep(params, data.dtype)))
         return float(total / n), float(n)
 
-    def _n_parameters(self) -> int:
-        """Free parameters of the model (covariances + means + weights - 1)."""
-        return self._params(self.means_.shape[1]).n_parameters()
-
-    def bic(self, X, sample_weight=None) -> float:
-        """Bayesian information criterion of the model on ``X`` (lower is better).
-
-        ``-2 * log-likelihood + n_parameters * log(n)``, with ``n`` the number of rows
-        (or the sum of ``sample_weight``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        bic : float
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gaussmix import GaussianMixture
-        >>> X = np.random.RandomState(0).normal(size=(200, 1))
-        >>> GaussianMixture(1).fit(X).bic(X) < GaussianMixture(3, random_state=0).fit(X).bic(X)
-        True
-        """
-        mean_loglik, n = self._log_likelihood(X, sample_weight)
-        return information_criteria(mean_loglik * n, n, self._n_parameters())[0]
-
-    def aic(self, X, sample_weight=None) -> float:
-        """Akaike information criterion of the model on ``X`` (lower is better).
-
-        ``-2 * log-likelihood + 2 * n_parameters``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        aic : float
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gaussmix import GaussianMixture
-        >>> X = np.random.RandomState(0).normal(size=(200, 1))
-        >>> gm = GaussianMixture(1).fit(X)
-        >>> bool(np.isclose(gm.aic(X), -2 * gm.score(X) * 200 + 2 * 2))
-        True
-        """
-        mean_loglik, n = self._log_likelihood(X, sample_weight)
-        return information_criteria(mean_loglik * n, n, self._n_parameters())[1]
-
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw rows from the fitted mixture (a generative model).
 
@@ -888,6 +560,386 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         elif self.verbose >= 2:
             print(f"Initialization {status}. time lapse {time() - self._init_prev_time:.5f}s\t "
                   f"lower bound {lower_bound:.5f}.")
+
+
+
+    # ------------------------------------------------------- what subclasses decide
+    def _check_params(self) -> None:
+        """Validate the constructor parameters (before any data is read)."""
+        check_estimator_params(self)
+
+    def _start_given(self) -> bool:
+        """Whether the user gave the whole starting point (then no initialization sample is drawn)."""
+        return False
+
+    def _prepare(self, data, n_features: int):
+        """``(update, initial)`` for a fit on ``data``: the iteration's update (see
+        :mod:`gaussmix.core.em`) and ``initial(init_data, rng, start)``, the ``start``-th
+        starting state."""
+        raise NotImplementedError
+
+    def _fitted_state(self, n_features: int):
+        """The fitted attributes as a state of the update (``warm_start`` continues from it)."""
+        raise NotImplementedError
+
+    def _unfitted(self, state):
+        """The state ``max_iter=0`` leaves as the fitted model."""
+        return state
+
+    def _set_state(self, state, like=None) -> None:
+        """Set the fitted attributes from a state of the update."""
+        raise NotImplementedError
+
+
+class GaussianMixture(_BaseMixture):
+    """Gaussian mixture model fitted by exact Expectation-Maximization.
+
+    A drop-in replacement for :class:`sklearn.mixture.GaussianMixture`: the same
+    parameters, methods and fitted attributes, and the same numbers (for unweighted
+    float64 input the same ``random_state`` gives the same initialization and fit).
+    Each EM iteration reads the data once, in row chunks, reducing every chunk to
+    additive sufficient statistics; no ``n x k x d`` temporary is ever made.
+
+    Beyond scikit-learn: ``fit(X, sample_weight=...)`` fits weighted samples (integer
+    weights equal repeated rows), and float32 data are processed in float32 while the
+    statistics are accumulated in float64 around a shift, so variances do not go
+    negative for data far from zero.  PyTorch tensors (CPU or GPU) are accepted
+    everywhere and processed where they live; ``device=`` runs NumPy input on a
+    PyTorch device (see ``docs/gpu.md``).
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of mixture components.
+    covariance_type : str, default='full'
+        scikit-learn's four forms: 'full': each component has its own covariance matrix;
+        'tied': all share one; 'diag': each has a diagonal covariance; 'spherical': each
+        has one variance.  Or any of R mclust's fourteen forms of the decomposition
+        ``Sigma_k = lambda_k D_k A_k D_k'`` (volume, shape, orientation; each Equal or
+        Variable across components, or I for axis-aligned): 'EII', 'VII', 'EEI', 'VEI',
+        'EVI', 'VVI', 'EEE', 'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV' (see
+        ``docs/covariance-forms.md``).  'VVV', 'EEE', 'VVI' and 'VII' are the same models as
+        'full', 'tied', 'diag' and 'spherical', with the same attribute shapes.
+    tol : float, default=1e-3
+        EM stops when the lower bound (mean log-likelihood) changes by less than this.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance, keeping them positive definite.
+    max_iter : int, default=100
+        Maximum number of EM iterations per initialization.
+    n_init : int, default=1
+        Number of initializations; the one with the highest lower bound is kept.
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hierarchical'}, default='kmeans'
+        How the initial responsibilities are chosen (see :mod:`gaussmix.core.init`).
+        ``'hierarchical'`` is R mclust's start: model-based agglomerative hierarchical
+        clustering cut at ``n_components`` groups (deterministic; at most 2000 rows take
+        part); with ``n_init > 1`` the later starts alternate other subsets and k-means.
+    weights_init : array-like of shape (n_components,), default=None
+        Initial weights; estimated by ``init_params`` when None.
+    means_init : array-like of shape (n_components, n_features), default=None
+        Initial means; estimated by ``init_params`` when None.
+    precisions_init : array-like, default=None
+        Initial precisions (inverse covariances), shaped like ``covariances_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization and :meth:`sample`.
+    warm_start : bool, default=False
+        If True, each ``fit`` starts from the previous solution (``n_init`` is ignored
+        after the first fit).
+    verbose : int, default=0
+        1 prints the initializations and iterations; 2 adds timings and bound changes.
+    verbose_interval : int, default=10
+        Iterations between verbose messages.
+    chunk_size : int, default=None
+        Rows per chunk of the E-step; None picks a size that keeps each chunk's
+        temporaries near 6 MB (in the CPU's caches). Results do not depend on it beyond
+        rounding.
+    n_jobs : int, default=None
+        Threads that process row chunks; None uses every CPU available to the process,
+        negative values count back from it (-1: all). BLAS is held to one thread during
+        EM. Results are bit-identical for any value: chunk boundaries do not depend on it
+        and chunk statistics are added in row order.
+        Not used for PyTorch computation, which parallelises each operation itself.
+    online_decay : float in (0.5, 1], default=0.6
+        :meth:`partial_fit` only: the step size for the ``t``-th batch after the first is
+        ``(t + online_offset) ** -online_decay`` (see :mod:`gaussmix.core.online`).
+    online_offset : float >= 0, default=2.0
+        :meth:`partial_fit` only: delays the decay of the step size.
+    device : str or torch.device, default=None
+        Where the E-step runs. None: where the input lives (NumPy on the CPU threads
+        above, a tensor on its own device). A PyTorch device (``"cuda"``, ``"cuda:1"``,
+        ``"cpu"``) runs the E-step there with PyTorch: NumPy input is copied to the
+        device once if it fits in a quarter of its free memory, and otherwise streamed
+        there chunk by chunk at every pass; tensors on another device are streamed the
+        same way.  Results (fitted attributes, outputs) follow the *input's* library and
+        device either way.  Needs ``pip install gaussmix[torch]``.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixing weights, summing to one.
+    means_ : ndarray of shape (n_components, n_features)
+        Component means.
+    covariances_ : ndarray
+        Covariances: ``(n_components, n_features, n_features)`` for 'full',
+        ``(n_features, n_features)`` for 'tied', ``(n_components, n_features)`` for
+        'diag', ``(n_components,)`` for 'spherical' (and the same for their mclust
+        names); ``(n_components, n_features, n_features)`` for mclust's ten other forms.
+    precisions_ : ndarray
+        Inverses of ``covariances_``, same shape.
+    precisions_cholesky_ : ndarray
+        Upper Cholesky factors ``U`` of the precisions (``precision = U @ U.T``); square
+        roots for 'diag' and 'spherical'.
+    converged_ : bool
+        Whether the best initialization converged.
+    n_iter_ : int
+        EM iterations of the best initialization (after :meth:`partial_fit`: batches seen).
+    lower_bound_ : float
+        Weighted mean log-likelihood of the training data under the parameters before
+        the last M-step of the best initialization (after :meth:`partial_fit`: of the
+        last batch, under the parameters before that batch's update).
+    lower_bounds_ : list of float
+        The lower bound at each iteration of the best initialization.
+    covariance_decomposition_ : CovarianceDecomposition
+        Each component's covariance as mclust decomposes it, ``Sigma_k = volume_k *
+        D_k diag(shape_k) D_k'``: ``volume`` (n_components,) = ``det(Sigma_k) ** (1/d)``,
+        ``shape`` (n_components, n_features), decreasing, with product one, and
+        ``orientation`` (n_components, n_features, n_features), the eigenvectors ``D_k`` as
+        columns.  Computed from ``covariances_`` for every covariance type.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+
+    Notes
+    -----
+    Fitted parameters are float64 whatever the input's dtype (the M-step runs in float64);
+    :meth:`predict_proba` and :meth:`score_samples` return the input's dtype.
+
+    Following scikit-learn's array-API convention, a fit on a PyTorch tensor leaves
+    ``weights_``, ``means_``, ``covariances_``, ``precisions_`` and
+    ``precisions_cholesky_`` as float64 tensors on the tensor's device, and
+    :meth:`sample` returns tensors there.  Every method returns results in the library
+    and on the device of the ``X`` it is given (a model fitted on NumPy predicts tensors
+    on their device, and the other way round); ``score``, ``bic`` and ``aic`` return
+    Python floats.  The parameters themselves are kept on the host in float64 during the
+    fit; only the data's passes run on the device.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix import GaussianMixture
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+    >>> gm.means_[np.argsort(gm.means_[:, 0])]
+    array([[ 1.,  2.],
+           [10.,  2.]])
+    >>> gm.predict([[0, 0], [12, 3]]).tolist() == [gm.predict([[1, 2]])[0], gm.predict([[10, 2]])[0]]
+    True
+    """
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init=None,
+        means_init=None,
+        precisions_init=None,
+        random_state=None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+        chunk_size: int | None = None,
+        n_jobs: int | None = None,
+        online_decay: float = 0.6,
+        online_offset: float = 2.0,
+        device=None,
+    ):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+        self.online_decay = online_decay
+        self.online_offset = online_offset
+        self.device = device
+
+    # ------------------------------------------------------------------ fitting
+    def partial_fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
+        """Update the model with one batch of rows: a step of online EM.
+
+        Stepwise online EM (Cappé & Moulines, 2009; see :mod:`gaussmix.core.online`):
+        the batch's statistics under the current parameters are blended into running
+        statistics with step ``eta_t = (t + online_offset) ** -online_decay`` (``t``
+        batches seen before this one), and the parameters are the M-step of the running
+        statistics.  The first call starts from the fitted parameters when the model was
+        fitted by :meth:`fit`, otherwise from ``init_params`` on the first batch (which
+        needs at least ``n_components`` rows), and takes ``eta_0 = 1``.  After each call,
+        ``n_iter_`` is the number of batches seen, ``lower_bound_`` the batch's weighted
+        mean log-likelihood under the parameters before the update (appended to
+        ``lower_bounds_``) and ``converged_`` is False (online EM has no stopping rule).
+        :meth:`fit` discards the running statistics.  Keep the batches' dtype the same.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_batch, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_batch,), default=None
+
+        Returns
+        -------
+        self : GaussianMixture
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> gm = GaussianMixture(2, random_state=0)
+        >>> for _ in range(50):
+        ...     gm = gm.partial_fit(np.r_[rng.normal(0, 1, (50, 1)), rng.normal(8, 1, (50, 1))])
+        >>> np.sort(gm.means_.ravel()).round(0).tolist(), gm.n_iter_
+        ([0.0, 8.0], 50)
+        """
+        return self._restoring(self._partial_fit, X, sample_weight)
+
+    def _partial_fit(self, X, sample_weight) -> "GaussianMixture":
+        check_estimator_params(self)
+        fitted = hasattr(self, "means_")
+        X = self._validate_X(X, reset=not fitted)
+        weights = check_sample_weight(sample_weight, X)
+        data = self._array_data(X, weights)
+        running, t = getattr(self, "_online_state", (None, 0))
+        if fitted:
+            params = self._params(X.shape[1])
+        else:
+            n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
+            if n_support < self.n_components:
+                raise ValueError(
+                    f"The first batch of partial_fit initializes the model and needs at least "
+                    f"n_components = {self.n_components} rows (with positive weight), got {n_support}."
+                )
+            params = self._initial_params(data, check_random_state(self.random_state), self._user_init(X.shape[1]))
+        # One shift for the whole stream, so running and batch statistics add exactly.
+        shift = params.default_shift() if running is None else running.shift
+        batch = data.reduce(EStep(params, data.dtype, shift=shift).stats)
+        running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
+        params, _ = mstep_reseeding(running, self.covariance_type, self.reg_covar, nk_floor(data.dtype),
+                                    f"partial_fit batch {t + 1}", previous=params.covariances)
+        self._set_params(params, like=X)
+        self._online_state = (running, t + 1)
+        self.n_iter_ = t + 1
+        self.converged_ = False
+        self.lower_bound_ = batch.mean_loglik
+        self.lower_bounds_ = [*getattr(self, "lower_bounds_", []), batch.mean_loglik] if t else [batch.mean_loglik]
+        return self
+
+    def _user_init(self, n_features: int) -> dict:
+        """``weights_init``, ``means_init`` and ``precisions_init``, validated (None stays None)."""
+        cov = get_covariance(self.covariance_type)
+        k = self.n_components
+        return dict(
+            weights_init=None if self.weights_init is None else check_weights_init(self.weights_init, k),
+            means_init=None if self.means_init is None else check_means_init(self.means_init, k, n_features),
+            precisions_init=None if self.precisions_init is None else cov.check_precisions(
+                self.precisions_init, k, n_features),
+        )
+
+    def _initial_params(self, data, rng, user_init: dict, start: int = 0) -> MixtureParams:
+        """Starting parameters by ``init_params`` on ``data`` (the ``start``-th of ``n_init``),
+        replaced where the user gave them."""
+        return initial_params(data, n_components=self.n_components, covariance_type=self.covariance_type,
+                              init_params=self.init_params, reg_covar=self.reg_covar, rng=rng, start=start,
+                              **user_init)
+
+    # ------------------------------------------------------------ data sources
+    def _n_parameters(self) -> int:
+        """Free parameters of the model (covariances + means + weights - 1)."""
+        return self._params(self.means_.shape[1]).n_parameters()
+
+    def bic(self, X, sample_weight=None) -> float:
+        """Bayesian information criterion of the model on ``X`` (lower is better).
+
+        ``-2 * log-likelihood + n_parameters * log(n)``, with ``n`` the number of rows
+        (or the sum of ``sample_weight``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        bic : float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> X = np.random.RandomState(0).normal(size=(200, 1))
+        >>> GaussianMixture(1).fit(X).bic(X) < GaussianMixture(3, random_state=0).fit(X).bic(X)
+        True
+        """
+        mean_loglik, n = self._log_likelihood(X, sample_weight)
+        return information_criteria(mean_loglik * n, n, self._n_parameters())[0]
+
+    def aic(self, X, sample_weight=None) -> float:
+        """Akaike information criterion of the model on ``X`` (lower is better).
+
+        ``-2 * log-likelihood + 2 * n_parameters``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        aic : float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> X = np.random.RandomState(0).normal(size=(200, 1))
+        >>> gm = GaussianMixture(1).fit(X)
+        >>> bool(np.isclose(gm.aic(X), -2 * gm.score(X) * 200 + 2 * 2))
+        True
+        """
+        mean_loglik, n = self._log_likelihood(X, sample_weight)
+        return information_criteria(mean_loglik * n, n, self._n_parameters())[1]
+
+    # ------------------------------------------------------------ the EM update
+    def _start_given(self) -> bool:
+        return not any(p is None for p in (self.weights_init, self.means_init, self.precisions_init))
+
+    def _prepare(self, data, n_features: int):
+        user_init = self._user_init(n_features)
+        return MAXIMUM_LIKELIHOOD, lambda init_data, rng, start: self._initial_params(init_data, rng, user_init,
+                                                                                      start=start)
+
+    def _fitted_state(self, n_features: int) -> MixtureParams:
+        return self._params(n_features)
+
+    def _unfitted(self, state: MixtureParams) -> MixtureParams:
+        return state.normalised()
+
+    def _set_state(self, state: MixtureParams, like=None) -> None:
+        self._set_params(state, like=like)
 
 
 def _empty_like_input(X, shape: tuple[int, ...], dtype):

@@ -1,10 +1,15 @@
-"""The only EM loop: read the data once per iteration, reduce to statistics, M-step.
+"""The only EM loop: read the data once per iteration, reduce to statistics, update.
 
 :func:`run_em_many` advances any number of candidate models together: every iteration
 makes *one* pass over the data (one ``data.reduce``) in which each chunk is handed to
 the E-step of every candidate still running, and their statistics are summed side by
 side in a :class:`StatsBundle`.  A candidate leaves the pass as soon as it converges.
 :func:`run_em` is the same loop with one candidate.
+
+What an iteration does with the statistics is the *update*: :class:`MaximumLikelihood`
+(the M-step, EM proper) or :class:`gaussmix.core.variational.VariationalUpdate` (a
+variational Bayesian mixture).  An update says which parameters the E-step evaluates,
+how statistics become the next state, and what the bound is.
 """
 
 from __future__ import annotations
@@ -18,6 +23,27 @@ from .._parallel import single_threaded_blas
 from .estep import EStep
 from .mstep import mstep_reseeding, nk_floor
 from .params import MixtureParams
+from .stats import SufficientStats
+
+
+class MaximumLikelihood:
+    """EM's update: the M-step (:func:`gaussmix.core.mstep_reseeding`); the bound is the mean
+    log-likelihood of the parameters before it.  The state is a :class:`MixtureParams`."""
+
+    #: a component that lost all its mass is re-seeded (and the run does not stop there)
+    reseeds = True
+
+    def e_step_params(self, state: MixtureParams) -> MixtureParams:
+        return state
+
+    def update(self, stats: SufficientStats, state: MixtureParams, reg_covar: float, floor: float, where: str):
+        return mstep_reseeding(stats, state.covariance_type, reg_covar, floor, where, previous=state.covariances)
+
+    def bound(self, stats: SufficientStats, state: MixtureParams, new: MixtureParams) -> float:
+        return stats.mean_loglik
+
+
+MAXIMUM_LIKELIHOOD = MaximumLikelihood()
 
 
 @dataclass
@@ -108,12 +134,13 @@ def run_em_many(
     lower_bounds: Sequence[float] | None = None,
     on_iteration: Callable[[int, int, float], None] | None = None,
     record_errors: bool = False,
+    update=MAXIMUM_LIKELIHOOD,
 ) -> list[EMResult]:
     """Run EM from every start at once, one pass over the data per iteration.
 
-    Every M-step is :func:`gaussmix.core.mstep_reseeding`: a component that lost all its
-    mass is re-seeded (with an ``EmptyComponentWarning``), and a run does not stop at an
-    iteration that re-seeded one.
+    With maximum likelihood every M-step is :func:`gaussmix.core.mstep_reseeding`: a
+    component that lost all its mass is re-seeded (with an ``EmptyComponentWarning``), and a
+    run does not stop at an iteration that re-seeded one.
 
     Each candidate follows exactly the iterations :func:`run_em` would give it alone
     (the same E-step on the same chunks, the same M-step, the same stopping rule); the
@@ -134,6 +161,9 @@ def run_em_many(
         If True, a candidate whose M-step fails (e.g. ``CovarianceError``) stops with
         the exception in ``EMResult.error`` and the others go on; if False the
         exception propagates.
+    update : default=:data:`MAXIMUM_LIKELIHOOD`
+        What an iteration does with the statistics (see the module docstring); the
+        starts are states of this update (``MixtureParams`` for maximum likelihood).
 
     Returns
     -------
@@ -162,26 +192,26 @@ def run_em_many(
             if not active:
                 break
             # E-step: one pass over the data reduces every running candidate to statistics.
-            esteps = [EStep(runs[i].params, data.dtype) for i in active]
+            esteps = [EStep(update.e_step_params(runs[i].params), data.dtype) for i in active]
             all_stats = reduce_many(data, [estep.stats for estep in esteps])
-            for i, stats in zip(active, all_stats):
+            for i, estep, stats in zip(active, esteps, all_stats):
                 run = runs[i]
                 where = f"EM iteration {n_iter}"
                 if len(runs) > 1:
-                    where += f" of the model with {run.params.n_components} {run.params.covariance_type!r} components"
-                # M-step
+                    p = estep.params
+                    where += f" of the model with {p.n_components} {p.covariance_type!r} components"
                 try:
-                    params, reseeded = mstep_reseeding(stats, run.params.covariance_type, reg_covar, floor, where,
-                                                       previous=run.params.covariances)
+                    state, reseeded = update.update(stats, run.params, reg_covar, floor, where)
+                    bound = update.bound(stats, run.params, state)
                 except Exception as exc:
                     if not record_errors:
                         raise
                     run.error = exc
                     continue
-                # Convergence: the change of the bound (the mean log-likelihood under the old parameters)
+                # Convergence: the change of the bound
                 previous = run.lower_bound
-                run.params = params
-                run.lower_bound = stats.mean_loglik
+                run.params = state
+                run.lower_bound = bound
                 run.n_iter = n_iter
                 run.bounds.append(run.lower_bound)
                 change = run.lower_bound - previous
@@ -203,6 +233,7 @@ def run_em(
     reg_covar: float,
     lower_bound: float = -np.inf,
     on_iteration: Callable[[int, float], None] | None = None,
+    update=MAXIMUM_LIKELIHOOD,
 ) -> EMResult:
     """Iterate E- and M-steps from ``params`` until the lower bound changes by less than ``tol``.
 
@@ -221,6 +252,7 @@ def run_em(
         The bound of the starting point, if known (``warm_start``); ``-inf`` otherwise.
     on_iteration : callable(n_iter, change), optional
         Called after every iteration (verbose output).
+    update : the iteration's update (see :func:`run_em_many`).
 
     Returns
     -------
@@ -228,5 +260,5 @@ def run_em(
     """
     callback = None if on_iteration is None else (lambda _, n_iter, change: on_iteration(n_iter, change))
     (result,) = run_em_many(data, [params], tol=tol, max_iter=max_iter, reg_covar=reg_covar,
-                            lower_bounds=[lower_bound], on_iteration=callback)
+                            lower_bounds=[lower_bound], on_iteration=callback, update=update)
     return result

@@ -115,8 +115,7 @@ class EStep:
         # log N(x | m, P) = const + (P m)'x - 0.5 sum_f c_f q_f(x) - 0.5 m'P m  (x, m centred)
         quadratic = cov.quadratic_coefficients(chol, k, d)
         linear = cov.precision_dot(means_c, chol)
-        with np.errstate(divide="ignore"):  # a zero weight is allowed: its component gets nothing
-            log_weights = np.log(params.weights)
+        log_weights = params.e_step_log_weights()
         # finite, so no inf enters a matrix product
         log_norms = -0.5 * d * math.log(2 * math.pi) + cov.log_det_cholesky(chol, k, d) + np.maximum(log_weights, -1e30)
         constant = log_norms - 0.5 * np.sum(linear * means_c, axis=1)

@@ -49,6 +49,10 @@ class MixtureParams:
         ``(k, d, d)`` full, ``(d, d)`` tied, ``(k, d)`` diag, ``(k,)`` spherical.
     precisions_cholesky : ndarray, same shape as ``covariances``
         Upper Cholesky factors of the precisions (scikit-learn's convention).
+    log_weights : ndarray of shape (n_components,), optional
+        What the E-step adds to each component's log-density, when not ``log(weights)``:
+        a variational E-step's expected log-weight plus its expectation terms (see
+        :mod:`gaussmix.core.variational`).  ``weights`` stay the mixture's weights.
 
     Examples
     --------
@@ -64,6 +68,7 @@ class MixtureParams:
     means: np.ndarray
     covariances: np.ndarray
     precisions_cholesky: np.ndarray
+    log_weights: np.ndarray | None = None
 
     @property
     def covariance(self) -> CovarianceType:
@@ -113,4 +118,11 @@ class MixtureParams:
     def normalised(self) -> "MixtureParams":
         """The same parameters with weights scaled to sum to one."""
         return MixtureParams(self.covariance_type, self.weights / np.sum(self.weights), self.means,
-                             self.covariances, self.precisions_cholesky)
+                             self.covariances, self.precisions_cholesky, self.log_weights)
+
+    def e_step_log_weights(self) -> np.ndarray:
+        """What the E-step adds to each component's log-density: ``log_weights``, else ``log(weights)``."""
+        if self.log_weights is not None:
+            return np.asarray(self.log_weights, dtype=np.float64)
+        with np.errstate(divide="ignore"):  # a zero weight is allowed: its component gets nothing
+            return np.log(self.weights)

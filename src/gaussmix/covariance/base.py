@@ -163,6 +163,43 @@ class CovarianceType(ABC):
         weights : ndarray or tensor of shape (n_rows,) or None, in ``XcT``'s library.
         """
 
+    def wishart_posterior(self, nk: np.ndarray, sk: np.ndarray, diff: np.ndarray, shrink: np.ndarray,
+                          covariance_prior, degrees_of_freedom_prior: float):
+        """The variational posterior of the precisions (Bishop 2006, 10.62-10.63, as scikit-learn).
+
+        Parameters
+        ----------
+        nk : (n_components,) the components' masses (floored).
+        sk : covariances of this type: each component's scatter over its mass, plus ``reg_covar``.
+        diff : (n_components, n_features) the components' data means minus the mean prior.
+        shrink : (n_components,) ``mean_precision_prior / mean_precision_k``.
+        covariance_prior : the Wishart scale prior, shaped for this type.
+        degrees_of_freedom_prior : float
+
+        Returns
+        -------
+        covariances : this type's shape: the posterior scale over its degrees of freedom
+            (scikit-learn's normalised ``covariances_``).
+        degrees_of_freedom : (n_components,), or a float for a shared (tied) precision.
+        """
+        raise NotImplementedError(f"covariance type {self.name!r} has no variational posterior")
+
+    def quadratic_total(self, nk: np.ndarray, s1: np.ndarray, s2: np.ndarray, offsets: np.ndarray,
+                        precisions_cholesky: np.ndarray) -> float:
+        """``sum_i w_i sum_k r_ik (x_i - c - o_k)' P_k (x_i - c - o_k)`` from the moments about ``c`` (float64).
+
+        With ``o_k = means_k - c`` this is the responsibilities' expected Mahalanobis term of
+        the component log-densities: the expected complete-data log-likelihood (and so a
+        variational bound's entropy term) follows from the statistics without another pass.
+
+        Parameters
+        ----------
+        nk, s1, s2 : the statistics (``s2`` of :meth:`moment_shape`), about ``c``.
+        offsets : ndarray of shape (n_components, n_features)
+        precisions_cholesky : the factors the E-step used.
+        """
+        raise NotImplementedError(f"covariance type {self.name!r} has no quadratic_total")
+
     @abstractmethod
     def covariances_from_moments(
         self,

@@ -72,6 +72,15 @@ class DiagCovariance(CovarianceType):
     def moments_about(self, nk, s1, s2, offset):
         return s1 + nk[:, None] * offset, s2 + 2.0 * s1 * offset + nk[:, None] * offset**2
 
+    def wishart_posterior(self, nk, sk, diff, shrink, covariance_prior, degrees_of_freedom_prior):
+        dof = degrees_of_freedom_prior + nk
+        scale = covariance_prior + nk[:, None] * (sk + shrink[:, None] * diff**2)
+        return scale / dof[:, None], dof
+
+    def quadratic_total(self, nk, s1, s2, offsets, precisions_cholesky):
+        scatter = s2 - 2.0 * s1 * offsets + nk[:, None] * offsets**2
+        return float(np.sum(precisions_cholesky**2 * scatter))
+
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         # Scatter about the new means, per feature; never below its rounding, so it is never
         # negative (and zero only when it is exactly zero).

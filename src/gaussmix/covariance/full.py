@@ -98,6 +98,17 @@ class FullCovariance(CovarianceType):
         outer = offset[:, :, None] * offset[:, None, :]
         return s1 + nk[:, None] * offset, s2 + cross + np.swapaxes(cross, 1, 2) + nk[:, None, None] * outer
 
+    def wishart_posterior(self, nk, sk, diff, shrink, covariance_prior, degrees_of_freedom_prior):
+        dof = degrees_of_freedom_prior + nk
+        outer = diff[:, :, None] * diff[:, None, :]
+        scale = covariance_prior + nk[:, None, None] * sk + (nk * shrink)[:, None, None] * outer
+        return scale / dof[:, None, None], dof
+
+    def quadratic_total(self, nk, s1, s2, offsets, precisions_cholesky):
+        cross = s1[:, :, None] * offsets[:, None, :]
+        scatter = s2 - cross - np.swapaxes(cross, 1, 2) + nk[:, None, None] * (offsets[:, :, None] * offsets[:, None, :])
+        return float(np.sum(self.precisions(precisions_cholesky) * scatter))
+
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         # Scatter about the new means: s2 - s1 m^T - m s1^T + nk m m^T, exact for any shift.
         cross = s1[:, :, None] * m[:, None, :]

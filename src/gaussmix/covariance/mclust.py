@@ -708,6 +708,9 @@ class _Form:
 class _FullForm(_Form, FullCovariance):
     """A constrained form stored and evaluated as full matrices."""
 
+    # The unconstrained Normal-Wishart posterior is not this form's: no variational mixtures here.
+    wishart_posterior = CovarianceType.wishart_posterior
+
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         """The full type's regularized covariances ``S_k``, then :meth:`constrained_mle` (``w_k = nk_reg``)."""
         S = FullCovariance.covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar)
@@ -821,6 +824,9 @@ class _DiagonalForm(_Form, CovarianceType):
 
     def moments_about(self, nk, s1, s2, offset):
         return _DIAG.moments_about(nk, s1, s2, offset)
+
+    def quadratic_total(self, nk, s1, s2, offsets, precisions_cholesky):
+        return _DIAG.quadratic_total(nk, s1, s2, offsets, self._diagonals(precisions_cholesky))
 
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         """The diagonal type's regularized variances, then :meth:`constrained_mle` (``w_k = nk_reg``)."""

@@ -74,6 +74,15 @@ class SphericalCovariance(DiagCovariance):
     def dense(self, covariances, n_components, n_features):
         return np.asarray(covariances)[:, None, None] * np.eye(n_features)
 
+    def wishart_posterior(self, nk, sk, diff, shrink, covariance_prior, degrees_of_freedom_prior):
+        dof = degrees_of_freedom_prior + nk
+        scale = covariance_prior + nk * (sk + shrink * np.mean(diff**2, axis=1))
+        return scale / dof, dof
+
+    def quadratic_total(self, nk, s1, s2, offsets, precisions_cholesky):
+        scatter = s2 - 2.0 * np.sum(s1 * offsets, axis=1) + nk * np.sum(offsets**2, axis=1)
+        return float(np.sum(precisions_cholesky**2 * scatter))
+
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         n_features = s1.shape[1]
         scatter = scatter_about_means(s2, np.sum(m * s1, axis=1), nk * np.sum(m * m, axis=1))

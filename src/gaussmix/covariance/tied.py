@@ -81,6 +81,18 @@ class TiedCovariance(CovarianceType):
     unwhiten = FullCovariance.unwhiten
     moments_about = FullCovariance.moments_about
 
+    def wishart_posterior(self, nk, sk, diff, shrink, covariance_prior, degrees_of_freedom_prior):
+        # One precision for all: the components' masses pooled and shared out equally.
+        k = nk.shape[0]
+        dof = degrees_of_freedom_prior + nk.sum() / k
+        scale = covariance_prior + sk * (nk.sum() / k) + ((nk * shrink) * diff.T) @ diff / k
+        return scale / dof, float(dof)
+
+    def quadratic_total(self, nk, s1, s2, offsets, precisions_cholesky):
+        cross = s1.T @ offsets
+        scatter = s2 - cross - cross.T + (offsets.T * nk) @ offsets
+        return float(np.sum(self.precisions(precisions_cholesky) * scatter))
+
     def covariances_from_moments(self, nk, nk_reg, s1, s2, m, reg_covar, start=None):
         # Within-component scatter = total scatter about the shift minus the scatter of
         # the component means about it (weighted by nk), all in float64.

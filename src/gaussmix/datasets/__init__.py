@@ -7,7 +7,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["load_faithful", "make_textbook_blobs"]
+__all__ = ["load_faithful", "make_handson_blobs", "make_textbook_blobs"]
 
 
 def load_faithful() -> tuple[np.ndarray, list[str]]:
@@ -63,3 +63,31 @@ def make_textbook_blobs(n_samples: int = 1500, random_state: int | None = 42) ->
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
         parts.append((rng.normal(size=(size, 2)) * scale) @ rot.T + centre)
     return np.vstack(parts), np.repeat(np.arange(3), sizes)
+
+
+def make_handson_blobs(random_state: int | None = 42) -> tuple[np.ndarray, np.ndarray]:
+    """The 1250 rows of the Gaussian-mixture chapter of Géron's *Hands-On Machine Learning*.
+
+    Two blobs of 500 rows stretched by one linear map and a third of 250 rows moved away
+    (drawn with :func:`sklearn.datasets.make_blobs`), so the true weights are 0.4, 0.4, 0.2:
+    the book's example for :class:`gaussmix.BayesianGaussianMixture` emptying the components
+    it does not need.
+
+    Returns
+    -------
+    X : ndarray of shape (1250, 2)
+    y : ndarray of shape (1250,), the generating blob
+
+    Examples
+    --------
+    >>> X, y = make_handson_blobs()
+    >>> X.shape, np.bincount(y).tolist()
+    ((1250, 2), [500, 500, 250])
+    """
+    from sklearn.datasets import make_blobs
+
+    X1, y1 = make_blobs(n_samples=1000, centers=((4, -4), (0, 0)), random_state=random_state)
+    X1 = X1 @ np.array([[0.374, 0.95], [0.732, 0.598]])
+    X2, _ = make_blobs(n_samples=250, centers=1, random_state=random_state)
+    X2 = X2 + [6, -8]
+    return np.r_[X1, X2], np.r_[y1, np.full(250, 2)]
