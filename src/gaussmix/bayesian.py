@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import _xp
 from ._validation import _fail, check_estimator_params
-from .core import SufficientStats, initial_stats, nk_floor
+from .core import initial_stats, nk_floor
 from .core.variational import PRIOR_TYPES, Priors, VariationalState, VariationalUpdate, variational_parameters
-from .covariance import canonical_name, get_covariance
+from .covariance import canonical_name
 from .covariance._common import check_positive, check_shape, to_float_array
 from .covariance._linalg import check_symmetric_positive_definite
 from .estimator import _BaseMixture
@@ -285,23 +286,57 @@ def _check_covariance_prior(value, form: str, d: int):
     return array
 
 
+@dataclass(frozen=True)
+class _Moments:
+    """Count, mean and scatter about the mean of some rows; ``+`` merges two (Chan, Golub & LeVeque 1979).
+
+    Each chunk's scatter is taken about its own mean, so the merge keeps the precision of
+    float32 data far from zero, and the result does not depend on a guessed centre.
+    """
+
+    n: float
+    mean: np.ndarray
+    scatter: np.ndarray
+
+    @classmethod
+    def of(cls, X, w) -> "_Moments":
+        X = _xp.astype(X, np.float64)
+        xp = _xp.namespace(X)
+        if w is None:
+            n = float(X.shape[0])
+            mean = xp.sum(X, axis=0) / n
+            centred = X - mean
+            scatter = centred.T @ centred
+        else:
+            w = _xp.astype(w, np.float64)
+            n = _xp.sum_float64(w)
+            mean = (w @ X) / n if n > 0 else xp.sum(X, axis=0) * 0.0
+            centred = X - mean
+            scatter = (centred * w[:, None]).T @ centred
+        return cls(n, _xp.to_host_float64(mean), _xp.to_host_float64(scatter))
+
+    def __add__(self, other: "_Moments") -> "_Moments":
+        n = self.n + other.n
+        if n == 0:
+            return self
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (other.n / n)
+        scatter = self.scatter + other.scatter + np.outer(delta, delta) * (self.n * other.n / n)
+        return _Moments(n, mean, scatter)
+
+
 def data_moments(data) -> tuple[np.ndarray, np.ndarray]:
     """The (weighted) mean and covariance (``ddof=1``; weights as frequencies) of a data source, in one pass.
 
-    The moments are summed about a central shift (the first chunk's mean), in float64.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix.data import ArrayData
+    >>> X = np.random.RandomState(0).normal(size=(100, 2))
+    >>> mean, cov = data_moments(ArrayData(X, chunk_rows=30))
+    >>> bool(np.allclose(mean, X.mean(0)) and np.allclose(cov, np.cov(X.T)))
+    True
     """
-    first = next(iter(data.chunks()))
-    X0 = _xp.to_numpy(first[2])
-    shift = X0.astype(np.float64).mean(axis=0).astype(data.dtype).astype(np.float64)
-    full = get_covariance("full")
-    ones = np.ones((1, 1))
-
-    def moments(X, w):
-        return SufficientStats.from_responsibilities(full, X, np.broadcast_to(ones, (X.shape[0], 1)), w, shift)
-
-    stats = data.reduce(moments)
-    n = stats.n
-    centre = stats.s1[0] / n
-    scatter = stats.s2[0] - n * np.outer(centre, centre)
-    covariance = 0.5 * (scatter + scatter.T) / (n - 1.0 if n > 1.0 else n)
-    return shift + centre, covariance
+    moments = data.reduce(_Moments.of)
+    covariance = moments.scatter / (moments.n - 1.0 if moments.n > 1.0 else moments.n)
+    return moments.mean, 0.5 * (covariance + covariance.T)
