@@ -1,6 +1,7 @@
 """Make the gallery: ``python docs/gallery.py`` writes docs/images/*.png (small, dpi 80).
 
 Every figure is one call of :mod:`gaussmix.plotting`; docs/gallery.md shows them.
+``python docs/gallery.py bayesian_concentration.png`` writes only the figures named.
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gaussmix import GaussianMixture, select  # noqa: E402
-from gaussmix.datasets import load_faithful, make_textbook_blobs  # noqa: E402
-from gaussmix.plotting import plot_anomalies, plot_covariance_types, plot_criterion, plot_mixture, plot_pairs  # noqa: E402
+from gaussmix.datasets import load_faithful, make_handson_blobs, make_textbook_blobs  # noqa: E402
+from gaussmix.plotting import (  # noqa: E402
+    plot_anomalies,
+    plot_covariance_types,
+    plot_criterion,
+    plot_mixture,
+    plot_pairs,
+    plot_weight_concentration,
+)
 
 DPI = 80
 
@@ -75,17 +83,34 @@ def figures():
         axes[0, 0].figure.tight_layout()
         return axes[0, 0].figure
 
+    def bayesian_concentration():
+        handson, _ = make_handson_blobs()  # the book's data; its first 73 rows, as the book's figure
+        axes = plot_weight_concentration(handson[:73], n_components=10, priors=(0.01, 10000), max_iter=500,
+                                         random_state=42)
+        axes[0].figure.suptitle("BayesianGaussianMixture(n_components=10) on 73 rows: a low and a high "
+                                "weight_concentration_prior")
+        axes[0].figure.tight_layout()
+        return axes[0].figure
+
     return [("trained_gmm.png", trained), ("covariance_types.png", covariance_types),
             ("mclust_forms.png", mclust_forms),
-            ("faithful_bic.png", criterion), ("anomalies.png", anomalies), ("pairs.png", pairs)]
+            ("faithful_bic.png", criterion), ("anomalies.png", anomalies), ("pairs.png", pairs),
+            ("bayesian_concentration.png", bayesian_concentration)]
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these figures (default: all)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "images")
     args = parser.parse_args(argv)
+    known = [name for name, _ in figures()]
+    unknown = sorted(set(args.names) - set(known))
+    if unknown:
+        parser.error(f"unknown figure(s) {unknown}; choose among {known}")
     args.out.mkdir(parents=True, exist_ok=True)
     for name, draw in figures():
+        if args.names and name not in args.names:
+            continue
         fig = draw()
         save_small(fig, args.out / name)
         plt.close(fig)

@@ -228,7 +228,8 @@ def test_plot(files, model_file, tmp_path):
 def test_inspect(model_file):
     gm = gaussmix.load(model_file)
     text = run("inspect", model_file).stdout
-    assert "gaussmix-model v1" in text and "3 components, covariance_type='full', 2 features: a, b" in text
+    assert f"gaussmix-model v{gaussmix.model_io.FORMAT_VERSION}" in text
+    assert "GaussianMixture: 3 components, covariance_type='full', 2 features: a, b" in text
     assert "random_state=0" in text and "covariance 2:" in text
     doc = json.loads(run("inspect", model_file, "--json").stdout)
     assert doc["header"]["n_components"] == 3 and doc["header"]["feature_names"] == ["a", "b"]
@@ -246,7 +247,8 @@ def test_demo_writes_figures_and_never_overwrites_yours(tmp_path):
                  "sample(5)", "BIC picks k=3, tied", "bic_curve.png"):
         assert line in result.stdout
     names = sorted(p.name for p in folder.iterdir())
-    assert names == [".gaussmix-demo.json", "bic_curve.png", "covariance_types.png", "trained_mixture.png"]
+    assert names == [".gaussmix-demo.json", "bayesian_concentration.png", "bic_curve.png", "covariance_types.png",
+                     "trained_mixture.png"]
     assert all((folder / n).read_bytes().startswith(PNG) for n in names if n.endswith(".png"))
     check_directory(folder)  # a second run may replace its own, unchanged figures
     (folder / "trained_mixture.png").write_bytes(b"my edit")

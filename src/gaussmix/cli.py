@@ -3,6 +3,7 @@
 Installed as the console script ``gaussmix`` (also ``python -m gaussmix``)::
 
     gaussmix fit data.csv -k 3 -o model.gmm      # fit and save (prints a summary)
+    gaussmix fit data.csv -k 10 --bayesian       # a Bayesian mixture keeps the components it needs
     gaussmix predict model.gmm data.csv -o labels.csv
     gaussmix score model.gmm data.csv            # mean log-likelihood, BIC, AIC
     gaussmix sample model.gmm -n 1000 -o new.csv
@@ -52,6 +53,7 @@ import numpy as np
 from . import __version__
 from ._files import check_new, move_into_place, new_temp, open_npy
 from .core import information_criteria
+from .core.variational import PRIOR_TYPES
 from .covariance import COVARIANCE_NAMES, SKLEARN_NAMES, expand_covariance_types, get_covariance
 
 __all__ = ["main", "parse_components"]
@@ -342,12 +344,13 @@ def _name_features(model, source) -> None:
 
 
 def _params(model):
-    """A fitted model's parameters as one value (for the E-step on chunks)."""
-    from ._xp import to_numpy
-    from .core import MixtureParams
+    """A fitted model's parameters as one value (for the E-step on chunks): the model's own, so a
+    Bayesian mixture's carry its variational E-step's log-weights (as its ``predict`` uses them)."""
+    return model._params(model.means_.shape[1])
 
-    return MixtureParams(model.covariance_type, to_numpy(model.weights_), to_numpy(model.means_),
-                         to_numpy(model.covariances_), to_numpy(model.precisions_cholesky_))
+
+def _is_bayesian(model) -> bool:
+    return hasattr(model, "weight_concentration_")
 
 
 def _load(path):
@@ -512,10 +515,13 @@ class _Totals:
             self.n += float(w.sum())
 
 
-def _criteria(params, totals: _Totals) -> dict:
-    """Mean log-likelihood, BIC and AIC (as ``GaussianMixture.bic``/``aic`` define them)."""
-    p = params.n_parameters()
-    bic, aic = information_criteria(totals.loglik, totals.n, p)
+def _criteria(params, totals: _Totals, bayesian: bool = False) -> dict:
+    """Mean log-likelihood, BIC and AIC (as ``GaussianMixture.bic``/``aic`` define them).
+
+    A Bayesian mixture has no BIC/AIC (as in scikit-learn): they and the parameter count are None.
+    """
+    p = None if bayesian else params.n_parameters()
+    bic, aic = (None, None) if bayesian else information_criteria(totals.loglik, totals.n, p)
     return {
         "n_samples": totals.rows,
         "total_weight": totals.n,
@@ -534,7 +540,14 @@ def _score_pass(source, model, writer=None, n_jobs=None) -> dict:
     params = _params(model)
     totals = _Totals()
     _write_rows(source, EStep(params, source.dtype).score_samples, writer, n_jobs, totals)
-    return _criteria(params, totals)
+    return _criteria(params, totals, _is_bayesian(model))
+
+
+def _criteria_line(scores: dict) -> str:
+    if scores["bic"] is None:
+        return "  BIC/AIC: not defined for a Bayesian mixture (its lower bound is its criterion)"
+    return (f"  BIC: {_fmt(scores['bic'], 2)}   AIC: {_fmt(scores['aic'], 2)}   "
+            f"({scores['n_parameters']} free parameters; lower is better)")
 
 
 # ------------------------------------------------------------------------ formatting
@@ -569,7 +582,8 @@ def _component_table(model, max_features: int = 8) -> str:
 
 def _model_document(model) -> dict:
     names = getattr(model, "feature_names_in_", None)
-    return {
+    document = {
+        "estimator": type(model).__name__,
         "n_components": int(model.means_.shape[0]),
         "n_features": int(model.means_.shape[1]),
         "covariance_type": model.covariance_type,
@@ -581,6 +595,41 @@ def _model_document(model) -> dict:
         "means": model.means_,
         "covariances": model.covariances_,
     }
+    if _is_bayesian(model):
+        document["n_effective_components"] = _n_effective(model)
+        document["weight_concentration_prior_type"] = model.weight_concentration_prior_type
+        document["priors"] = {name: getattr(model, name) for name in _PRIOR_ATTRIBUTES}
+    return document
+
+
+#: a fitted Bayesian mixture's resolved priors
+_PRIOR_ATTRIBUTES = ("weight_concentration_prior_", "mean_precision_prior_", "mean_prior_",
+                     "degrees_of_freedom_prior_", "covariance_prior_")
+
+
+def _n_effective(model) -> int:
+    """Components holding at least 1% of the weight (``n_effective_components_``)."""
+    return int(model.n_effective_components_)
+
+
+def _effective_line(model) -> str:
+    return f"  effective components: {_n_effective(model)} of {model.means_.shape[0]} (weight >= 1%)"
+
+
+def _priors_lines(model) -> list[str]:
+    """A Bayesian mixture's prior type and resolved priors, for humans."""
+    with np.printoptions(precision=4, suppress=True):
+        mean = np.array2string(np.asarray(model.mean_prior_), separator=", ")
+        cov = np.asarray(model.covariance_prior_)
+        cov_text = (_fmt(float(cov)) if cov.ndim == 0 else np.array2string(cov, separator=", ") if cov.ndim == 1
+                    else "\n" + _indent(np.array2string(cov), "    "))
+    return [
+        f"  weight prior: {model.weight_concentration_prior_type}, "
+        f"weight_concentration_prior_={model.weight_concentration_prior_:.6g}",
+        f"  mean prior: mean_precision_prior_={model.mean_precision_prior_:.6g}, mean_prior_={mean}",
+        f"  covariance prior: degrees_of_freedom_prior_={model.degrees_of_freedom_prior_:.6g}, "
+        f"covariance_prior_={cov_text}",
+    ]
 
 
 # ============================================================================ commands
@@ -606,7 +655,18 @@ Examples:
   gaussmix fit data.csv -k 3 -o model.gmm
   gaussmix fit rows.npy -k 5 --covariance-type diag --n-init 10 --seed 0 -o model.gmm
   gaussmix fit data.parquet -k 3 --columns a,b --weights-column w --json
+  gaussmix fit data.csv -k 10 --bayesian --n-init 10 --seed 42 -o bayes.gmm
+  gaussmix fit data.csv -k 10 --bayesian --weight-concentration-prior 0.01
 """
+
+#: the options that only a Bayesian fit takes (click's parameter name -> option)
+_PRIOR_OPTIONS = {
+    "weight_concentration_prior_type": "--weight-concentration-prior-type",
+    "weight_concentration_prior": "--weight-concentration-prior",
+    "mean_precision_prior": "--mean-precision-prior",
+    "degrees_of_freedom_prior": "--degrees-of-freedom-prior",
+}
+_POSITIVE = click.FloatRange(min=0, min_open=True)
 
 
 @main.command("fit", epilog=_FIT_EPILOG,
@@ -622,48 +682,76 @@ Examples:
               help="How initializations start.")
 @_em_options
 @click.option("--seed", type=int, default=None, help="random_state: the same seed gives the same model.")
+@click.option("--bayesian", is_flag=True,
+              help="Fit a BayesianGaussianMixture: -k is the most components it may use; those the data do not "
+                   "need get weights of about zero. Only full, tied, diag, spherical (VVV, EEE, VVI, VII).")
+@click.option("--weight-concentration-prior-type", type=click.Choice(PRIOR_TYPES),
+              default=None, help="With --bayesian: the prior on the weights.  [default: dirichlet_process]")
+@click.option("--weight-concentration-prior", type=_POSITIVE, default=None,
+              help="With --bayesian: small values empty the unneeded components, large ones spread the weight.  "
+                   "[default: 1 / K]")
+@click.option("--mean-precision-prior", type=_POSITIVE, default=None,
+              help="With --bayesian: how strongly the means are pulled to the data's mean.  [default: 1]")
+@click.option("--degrees-of-freedom-prior", type=_POSITIVE, default=None,
+              help="With --bayesian: the Wishart's degrees of freedom, > n_features - 1.  [default: n_features]  "
+                   "(mean_prior and covariance_prior are the data's mean and covariance; set them in Python.)")
 @_data_options
 @click.option("--n-jobs", type=int, default=None, help="Threads (default: all CPUs).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Save the model here (e.g. model.gmm).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_command
 def fit_command(run, data, n_components, covariance_type, n_init, init_params, max_iter, tol, reg_covar, seed,
-                columns, weights_column, drop_invalid, float32, n_jobs, output, overwrite):
+                bayesian, columns, weights_column, drop_invalid, float32, n_jobs, output, overwrite, **priors):
     """Fit a mixture to DATA and print a summary (converged, iterations,
     log-likelihood, BIC/AIC, weights, means); -o saves the model.
 
     The model equals GaussianMixture(n_components=K, covariance_type=..., n_init=...,
-    random_state=SEED, ...).fit(rows) in Python.
+    random_state=SEED, ...).fit(rows) in Python; with --bayesian,
+    BayesianGaussianMixture(n_components=K, ..., weight_concentration_prior=...,
+    ...).fit(rows), and the summary gives the effective number of components (weight
+    >= 1%) instead of BIC/AIC.
     """
-    from . import GaussianMixture
+    from . import BayesianGaussianMixture, GaussianMixture
 
+    given = {name: value for name, value in priors.items() if value is not None}
+    if given and not bayesian:
+        options = ", ".join(_PRIOR_OPTIONS[name] for name in given)
+        raise click.UsageError(f"{options} {'needs' if len(given) == 1 else 'need'} --bayesian (the priors of a "
+                               "BayesianGaussianMixture).")
     if output is not None:
         _check_new(output, overwrite)  # before the work, not after
     source = _open_data(run, data, columns, weights_column, drop_invalid, float32)
-    model = GaussianMixture(n_components=n_components, covariance_type=covariance_type, tol=tol,
-                            reg_covar=reg_covar, max_iter=max_iter, n_init=n_init, init_params=init_params,
-                            random_state=seed, n_jobs=n_jobs)
+    common = dict(n_components=n_components, covariance_type=covariance_type, tol=tol, reg_covar=reg_covar,
+                  max_iter=max_iter, n_init=n_init, init_params=init_params, random_state=seed, n_jobs=n_jobs)
+    model = BayesianGaussianMixture(**common, **given) if bayesian else GaussianMixture(**common)
     with _Progress(source, "fit", run):
         model.fit(source)
         scores = _score_pass(source, model, n_jobs=n_jobs)
     _name_features(model, source)
     dropped = _report_dropped(run, source)
     saved = None if output is None else _save_model(model, output, overwrite)
-    document = {"data": str(data), "model_file": saved, "dropped_rows": dropped,
-                "params": {"n_init": n_init, "init_params": init_params, "max_iter": max_iter, "tol": tol,
-                           "reg_covar": reg_covar, "random_state": seed},
+    settings = {"n_init": n_init, "init_params": init_params, "max_iter": max_iter, "tol": tol,
+                "reg_covar": reg_covar, "random_state": seed}
+    if bayesian:
+        settings.update({name: getattr(model, name) for name in _PRIOR_OPTIONS})
+    document = {"data": str(data), "model_file": saved, "dropped_rows": dropped, "params": settings,
                 **_model_document(model), **scores}
+    what = (f"a Bayesian mixture of at most {n_components} components ({covariance_type}, "
+            f"{model.weight_concentration_prior_type} prior)" if bayesian
+            else f"{n_components} components ({covariance_type})")
     text = [
-        f"Fitted {n_components} components ({covariance_type}) to {scores['n_samples']:,} rows x "
-        f"{source.n_features} features of {data}"
+        f"Fitted {what} to {scores['n_samples']:,} rows x {source.n_features} features of {data}"
         + (f" ({dropped:,} invalid rows dropped)" if dropped else ""),
+        *([_effective_line(model)] if bayesian else []),
         f"  converged: {'yes' if model.converged_ else 'NO'} after {model.n_iter_} iterations"
         + (f" (best of {n_init} initializations)" if n_init > 1 else ""),
-        f"  lower bound: {_fmt(model.lower_bound_, 6)} (mean log-likelihood before the last M-step)",
+        f"  lower bound: {_fmt(model.lower_bound_, 6)} "
+        + ("(evidence lower bound, up to constants)" if bayesian
+           else "(mean log-likelihood before the last M-step)"),
         f"  log-likelihood: {_fmt(scores['log_likelihood'], 2)} (mean {_fmt(scores['mean_log_likelihood'], 6)} "
         "per row)",
-        f"  BIC: {_fmt(scores['bic'], 2)}   AIC: {_fmt(scores['aic'], 2)}   "
-        f"({scores['n_parameters']} free parameters; lower is better)",
+        _criteria_line(scores),
+        *(_priors_lines(model) if bayesian else []),
         _component_table(model),
     ]
     if saved is not None:
@@ -779,8 +867,7 @@ def score_command(run, model_file, data, columns, weights_column, drop_invalid, 
         + (f" ({dropped:,} invalid rows dropped)" if dropped else ""),
         f"  mean log-likelihood: {_fmt(scores['mean_log_likelihood'], 6)}",
         f"  log-likelihood: {_fmt(scores['log_likelihood'], 2)}",
-        f"  BIC: {_fmt(scores['bic'], 2)}   AIC: {_fmt(scores['aic'], 2)}   ({scores['n_parameters']} free "
-        "parameters; lower is better)",
+        _criteria_line(scores),
     ]
     if output is not None:
         text.append(f"Wrote the log-density of each row to {output}")
@@ -963,6 +1050,9 @@ def plot_command(run, model_file, data, output, features, max_points, dpi, colum
     d = model.means_.shape[1]
     chosen = None if features is None else _feature_positions(model, _split(features))
     title = f"{model.means_.shape[0]} components, {model.covariance_type}"
+    if _is_bayesian(model):
+        title = f"Bayesian: {_n_effective(model)} of {model.means_.shape[0]} components effective, " \
+                f"{model.covariance_type}"
     if chosen is not None and len(chosen) == 2 or chosen is None and d == 2:
         fig = Figure(figsize=(6.5, 5.5))
         ax = fig.subplots()
@@ -1019,20 +1109,24 @@ Examples:
 @click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
 @_command
 def inspect_command(run, model_file):
-    """Show a model file: its header (format, versions, type, sizes, feature names,
-    convergence, constructor parameters) and its parameters."""
+    """Show a model file: its header (format, versions, estimator, type, sizes, feature
+    names, convergence, constructor parameters) and its parameters; for a Bayesian
+    mixture also its prior type, priors and effective components (weight >= 1%)."""
     from .model_io import read_header
 
     header = read_header(Path(model_file))
     model = _load(model_file)
     document = {"model_file": model_file, "header": header, **_model_document(model)}
     params = header.get("params") or {}
+    bayesian = _is_bayesian(model)
     lines = [
         f"{model_file}: {header.get('format')} v{header.get('format_version')}, written by gaussmix "
         f"{header.get('gaussmix_version')}",
-        f"  {header['n_components']} components, covariance_type={header['covariance_type']!r}, "
+        f"  {header['estimator']}: {header['n_components']} components, "
+        f"covariance_type={header['covariance_type']!r}, "
         f"{header['n_features']} features" + (f": {', '.join(header['feature_names'])}"
                                               if header.get("feature_names") else ""),
+        *([_effective_line(model), *_priors_lines(model)] if bayesian else []),
         f"  converged: {'yes' if header.get('converged') else 'no'}, n_iter={header.get('n_iter')}, "
         f"lower bound={header.get('lower_bound')}",
         "  parameters: " + ", ".join(f"{k}={v!r}" for k, v in params.items()),
@@ -1069,14 +1163,16 @@ Examples:
               help="Replace figure files in the folder even if the demo did not write them.")
 @_command
 def demo_command(run, directory, seed, no_figures, overwrite):
-    """The textbook example, end to end, in a few seconds.
+    """The textbook example, end to end, in about ten seconds.
 
     Generates three elongated, rotated, overlapping blobs, fits
     GaussianMixture(n_components=3, n_init=10, random_state=42), prints weights,
     means, covariances, convergence, hard and soft assignments, log-densities and
     samples, compares the covariance types, runs model selection (BIC) on the Old
-    Faithful data and writes three figures to the folder: trained_mixture.png,
-    covariance_types.png and bic_curve.png.
+    Faithful data, lets BayesianGaussianMixture(n_components=10, n_init=10,
+    random_state=42) keep the three components of Hands-On Machine Learning's blobs,
+    and writes four figures to the folder: trained_mixture.png, covariance_types.png,
+    bic_curve.png and bayesian_concentration.png.
 
     Nothing you own is overwritten: the demo keeps a marker file (.gaussmix-demo.json)
     recording what it wrote, and replaces a figure only if the marker says the demo

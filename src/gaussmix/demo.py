@@ -2,7 +2,9 @@
 
 :func:`run` fits the textbook example (three elongated, rotated, overlapping blobs) with
 ``GaussianMixture(n_components=3, n_init=10, random_state=42)``, compares the covariance
-types, runs model selection on the Old Faithful geyser data and writes three figures;
+types, runs model selection on the Old Faithful geyser data, lets a
+``BayesianGaussianMixture`` of at most ten components find the three blobs of
+*Hands-On Machine Learning*'s example (:func:`fit_bayesian`) and writes four figures;
 :func:`report` turns the result into the text the command prints and :func:`summary`
 into a JSON-ready dict.  :func:`run` itself prints nothing.
 
@@ -25,18 +27,20 @@ from pathlib import Path
 
 import numpy as np
 
-from . import GaussianMixture, __version__
+from . import BayesianGaussianMixture, GaussianMixture, __version__
 from ._files import new_temp
-from .datasets import load_faithful, make_textbook_blobs
+from .datasets import load_faithful, make_handson_blobs, make_textbook_blobs
 from .selection import SelectionResult, select
 
-__all__ = ["FIGURES", "MARKER", "DemoResult", "check_directory", "report", "run", "summary"]
+__all__ = ["BAYESIAN_PRIORS", "FIGURES", "MARKER", "DemoResult", "check_directory", "fit_bayesian",
+           "weight_concentration_counts", "report", "run", "summary"]
 
 #: the figures the demo writes, by role
 FIGURES = {
     "trained_mixture": "trained_mixture.png",
     "covariance_types": "covariance_types.png",
     "bic_curve": "bic_curve.png",
+    "weight_concentration": "bayesian_concentration.png",
 }
 #: the marker file recording what the demo wrote into a folder
 MARKER = ".gaussmix-demo.json"
@@ -44,6 +48,10 @@ MARKER = ".gaussmix-demo.json"
 #: points whose assignments and log-densities the demo shows
 POINTS = np.array([[0.0, 0.0], [3.5, 2.0], [1.5, 1.5]])
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+#: the low and high weight_concentration_prior of the Bayesian figure, and the rows it fits
+#: (the book's first 73: few enough rows for the prior to show)
+BAYESIAN_PRIORS = (0.01, 10000.0)
+BAYESIAN_FIGURE_ROWS = 73
 
 
 @dataclass
@@ -63,6 +71,14 @@ class DemoResult:
     faithful_names : list of str
     selection : SelectionResult
         The Old Faithful data, n_components 1..6 x the four covariance types.
+    handson : ndarray of shape (1250, 2)
+        The three blobs of *Hands-On Machine Learning*'s Bayesian example.
+    bayesian : BayesianGaussianMixture
+        ``fit_bayesian(handson, seed=seed)``: at most 10 components, three kept.
+    bayesian_seconds : float
+    concentration : dict of float to int
+        Effective components of the first 73 rows of ``handson`` under each of
+        :data:`BAYESIAN_PRIORS` (:func:`weight_concentration_counts`).
     figures : dict of str to Path
         The figures written, by role (empty without a directory).
     seed : int
@@ -75,6 +91,10 @@ class DemoResult:
     faithful: np.ndarray
     faithful_names: list
     selection: SelectionResult
+    handson: np.ndarray
+    bayesian: BayesianGaussianMixture
+    bayesian_seconds: float
+    concentration: dict
     figures: dict = field(default_factory=dict)
     seed: int = 42
 
@@ -109,6 +129,8 @@ def run(directory: str | PathLike | None = None, *, seed: int = 42, overwrite: b
     >>> result = run()                                 # no figures
     >>> result.model.converged_, result.selection.best.key
     (True, (3, 'tied'))
+    >>> result.bayesian.n_effective_components_
+    3
     >>> print(report(result).splitlines()[0])          # doctest: +ELLIPSIS
     gaussmix ...: Gaussian mixtures by exact EM
     """
@@ -128,10 +150,81 @@ def run(directory: str | PathLike | None = None, *, seed: int = 42, overwrite: b
     types = select(X, [3], COVARIANCE_TYPES, n_init=5, random_state=seed)
     faithful, names = load_faithful()
     selection = select(faithful, n_components=range(1, 7), n_init=5, tol=1e-5, reg_covar=1e-3, random_state=seed)
-    result = DemoResult(X, model, fit_seconds, types, faithful, list(names), selection, seed=seed)
+    handson, _ = make_handson_blobs(random_state=seed)
+    t0 = time.perf_counter()
+    bayesian = fit_bayesian(handson, seed=seed)
+    bayesian_seconds = time.perf_counter() - t0
+    concentration = weight_concentration_counts(handson[:BAYESIAN_FIGURE_ROWS], seed=seed)
+    result = DemoResult(X, model, fit_seconds, types, faithful, list(names), selection, handson, bayesian,
+                        bayesian_seconds, concentration, seed=seed)
     if directory is not None:
         result.figures = _write_figures(result, directory, overwrite)
     return result
+
+
+def fit_bayesian(X, *, seed: int = 42, n_components: int = 10, n_init: int = 10,
+                 max_iter: int = 500) -> BayesianGaussianMixture:
+    """The book's Bayesian mixture: at most ``n_components``, the unneeded ones emptied.
+
+    ``BayesianGaussianMixture(n_components=10, n_init=10, random_state=42)`` as in
+    *Hands-On Machine Learning*, with ``max_iter=500`` so that it converges (the
+    default 100 stops a few iterations short, with the same weights to two decimals).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    seed : int, default=42
+        ``random_state``.
+    n_components, n_init, max_iter : int
+        As for :class:`~gaussmix.BayesianGaussianMixture`.
+
+    Returns
+    -------
+    BayesianGaussianMixture
+        Fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix.datasets import make_handson_blobs
+    >>> X, _ = make_handson_blobs()
+    >>> bgm = fit_bayesian(X[::5], n_init=1)
+    >>> bgm.n_effective_components_, np.sort(bgm.weights_)[::-1][:3].round(1).tolist()
+    (3, [0.4, 0.4, 0.2])
+    """
+    return BayesianGaussianMixture(n_components=n_components, n_init=n_init, max_iter=max_iter,
+                                   random_state=seed).fit(X)
+
+
+def weight_concentration_counts(X, *, seed: int = 42, priors=BAYESIAN_PRIORS, n_components: int = 10,
+                                max_iter: int = 500) -> dict:
+    """Effective components (weight >= 1%) of a Bayesian mixture of ``X`` under each
+    ``weight_concentration_prior`` (the numbers in the titles of the Bayesian figure).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    seed : int, default=42
+    priors : sequence of float, default=BAYESIAN_PRIORS
+    n_components, max_iter : int
+
+    Returns
+    -------
+    dict of float to int
+
+    Examples
+    --------
+    >>> from gaussmix.datasets import make_handson_blobs
+    >>> X, _ = make_handson_blobs()
+    >>> weight_concentration_counts(X[:73])
+    {0.01: 3, 10000.0: 10}
+    """
+    counts = {}
+    for prior in priors:
+        model = BayesianGaussianMixture(n_components=n_components, weight_concentration_prior=prior,
+                                        max_iter=max_iter, random_state=seed).fit(X)
+        counts[float(prior)] = model.n_effective_components_
+    return counts
 
 
 # ------------------------------------------------------------------------ figures
@@ -213,7 +306,7 @@ def _save_atomic(fig, path: Path) -> None:
 def _write_figures(result: DemoResult, directory: Path, overwrite: bool) -> dict:
     from matplotlib.figure import Figure
 
-    from .plotting import plot_criterion, plot_mixture
+    from .plotting import plot_criterion, plot_mixture, plot_weight_concentration
 
     directory.mkdir(parents=True, exist_ok=True)
     check_directory(directory, overwrite)  # again: the folder may have changed during the fits
@@ -247,6 +340,15 @@ def _write_figures(result: DemoResult, directory: Path, overwrite: bool) -> dict
     right.set_title(f"BIC's choice: {best.n_components} components, {best.covariance_type}")
     fig.tight_layout()
     _save_atomic(fig, paths["bic_curve"])
+
+    fig = Figure(figsize=(10, 4.6))
+    axes = fig.subplots(1, len(BAYESIAN_PRIORS), sharex=True, sharey=True)
+    plot_weight_concentration(result.handson[:BAYESIAN_FIGURE_ROWS], 10, BAYESIAN_PRIORS, axes=axes,
+                              max_iter=500, random_state=result.seed)
+    fig.suptitle(f"BayesianGaussianMixture(n_components=10) on {BAYESIAN_FIGURE_ROWS} rows: a low and a high "
+                 "weight_concentration_prior")
+    fig.tight_layout()
+    _save_atomic(fig, paths["weight_concentration"])
 
     recorded = _read_marker(directory) or {}
     recorded.update({path.name: _sha256(path) for path in paths.values()})
@@ -308,11 +410,33 @@ def _report(result: DemoResult) -> str:
     best = sel.best_model
     lines.append(f"   BIC picks k={sel.best.n_components}, {sel.best.covariance_type}: weights {best.weights_}, "
                  "means\n" + _matrix(best.means_, "     "))
+    lines.append("")
+    lines.extend(_bayesian_lines(result))
     if result.figures:
         lines.append("")
         lines.append("Figures:")
         lines.extend(f"   {path}" for path in result.figures.values())
     return "\n".join(lines)
+
+
+def _bayesian_lines(result: DemoResult) -> list[str]:
+    """Section 4 of the report: the Bayesian mixture keeps the components the data need."""
+    bgm = result.bayesian
+    weights = np.asarray(bgm.weights_)
+    kept = np.sort(weights)[::-1][:bgm.n_effective_components_]
+    low, high = BAYESIAN_PRIORS
+    counts = result.concentration
+    return [
+        f"4. Bayesian mixtures: Hands-On Machine Learning's three blobs {result.handson.shape} (true weights 0.4, "
+        "0.4, 0.2), at most 10 components",
+        f"   BayesianGaussianMixture(n_components=10, n_init=10, max_iter=500, random_state={result.seed}).fit(X) in "
+        f"{result.bayesian_seconds:.2f} s: converged={bgm.converged_}, n_iter={bgm.n_iter_}",
+        f"   weights_.round(2) = {np.round(weights, 2)}",
+        f"   effective components (weight >= 1%): {bgm.n_effective_components_} of {weights.size}, "
+        f"weights {np.round(kept, 2)}",
+        f"   weight_concentration_prior on the first {BAYESIAN_FIGURE_ROWS} rows: {low:g} keeps "
+        f"{counts.get(low, '?')} components, {high:g} spreads the weight over {counts.get(high, '?')}",
+    ]
 
 
 def summary(result: DemoResult) -> dict:
@@ -344,5 +468,13 @@ def summary(result: DemoResult) -> dict:
                                "covariance_type": result.selection.best.covariance_type,
                                "bic": result.selection.best.bic},
                       "ranking": [list(key) for key in result.selection.ranking]},
+        "bayesian": {
+            "n_components": int(result.bayesian.means_.shape[0]),
+            "n_effective_components": int(result.bayesian.n_effective_components_),
+            "weights": np.asarray(result.bayesian.weights_).tolist(),
+            "converged": bool(result.bayesian.converged_), "n_iter": int(result.bayesian.n_iter_),
+            "lower_bound": float(result.bayesian.lower_bound_),
+            "weight_concentration": {f"{prior:g}": count for prior, count in result.concentration.items()},
+        },
         "figures": {role: str(path) for role, path in result.figures.items()},
     }

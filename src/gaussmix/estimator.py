@@ -477,7 +477,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         """
         from .model_io import load
 
-        model = load(path)
+        model = load(path, estimator_class=cls)  # a file of another estimator is refused
         if not isinstance(model, cls):  # pragma: no cover - subclasses get their own type back
             new = cls.__new__(cls)
             new.__dict__.update(model.__dict__)

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
@@ -33,7 +34,12 @@ import numpy as np
 
 from .core import EStep, MixtureParams
 
-__all__ = ["marginal", "plot_anomalies", "plot_covariance_types", "plot_criterion", "plot_mixture", "plot_pairs"]
+__all__ = ["marginal", "plot_anomalies", "plot_covariance_types", "plot_criterion", "plot_mixture", "plot_pairs",
+           "plot_weight_concentration"]
+
+#: a Bayesian mixture's component lighter than this is drawn without ellipses or mean (it was emptied);
+#: the threshold of ``BayesianGaussianMixture.n_effective_components_``
+EFFECTIVE_WEIGHT = 0.01
 
 
 def _pyplot():
@@ -48,17 +54,30 @@ def _pyplot():
 
 # ------------------------------------------------------------------ parameters
 def _params_of(model) -> MixtureParams:
-    """The parameters of a fitted GaussianMixture (or GaussianMixtureIC), or a MixtureParams."""
+    """The parameters of a fitted GaussianMixture, BayesianGaussianMixture (or GaussianMixtureIC),
+    or a MixtureParams.
+
+    A gaussmix model gives its own (a Bayesian mixture's carry the log-weights of its
+    variational E-step, so the colours are its ``predict``).
+    """
     if isinstance(model, MixtureParams):
         return model
     from sklearn.utils.validation import check_is_fitted
 
+    from .estimator import _BaseMixture
+
     model = getattr(model, "best_estimator_", model)
     check_is_fitted(model)
+    if isinstance(model, _BaseMixture):
+        return model._params(model.means_.shape[1])
     from ._xp import to_numpy  # a model fitted on tensors keeps them: bring them to the host
 
     return MixtureParams(model.covariance_type, to_numpy(model.weights_), to_numpy(model.means_),
                          to_numpy(model.covariances_), to_numpy(model.precisions_cholesky_))
+
+
+def _is_bayesian(model) -> bool:
+    return hasattr(getattr(model, "best_estimator_", model), "weight_concentration_")
 
 
 def dense_covariances(model) -> np.ndarray:
@@ -90,7 +109,9 @@ def marginal(model, features: Sequence[int]) -> MixtureParams:
     Returns
     -------
     MixtureParams
-        Same weights; means ``means[:, features]``; covariances the sub-matrices.
+        Same weights; means ``means[:, features]``; covariances the sub-matrices. A
+        Bayesian mixture's variational log-weights are kept when ``features`` are all its
+        features (the marginal is then the model, its features reordered).
 
     Examples
     --------
@@ -107,7 +128,10 @@ def marginal(model, features: Sequence[int]) -> MixtureParams:
     if idx.ndim != 1 or idx.size == 0 or np.any(idx < 0) or np.any(idx >= d) or len(set(idx.tolist())) != idx.size:
         raise ValueError(f"features must be distinct column indices in [0, {d}), got {list(features)!r}.")
     cov = dense_covariances(params)[:, idx][:, :, idx]
-    return MixtureParams.from_covariances("full", params.weights, params.means[:, idx], cov)
+    result = MixtureParams.from_covariances("full", params.weights, params.means[:, idx], cov)
+    if params.log_weights is not None and sorted(idx.tolist()) == list(range(d)):
+        result = dataclasses.replace(result, log_weights=params.log_weights)
+    return result
 
 
 def _feature_names(model, features) -> list[str]:
@@ -144,6 +168,7 @@ def plot_mixture(
     boundaries: bool = True,
     ellipses: Sequence[float] | None = (1, 2, 3),
     means: bool = True,
+    min_weight: float | None = None,
     grid_size: int = 200,
     cmap="tab10",
     contour_kws: dict | None = None,
@@ -160,7 +185,7 @@ def plot_mixture(
 
     Parameters
     ----------
-    model : fitted GaussianMixture, GaussianMixtureIC or MixtureParams
+    model : fitted GaussianMixture, BayesianGaussianMixture, GaussianMixtureIC or MixtureParams
     X : array-like of shape (n_samples, n_features), optional
         Rows to draw; the axis limits cover them.
     ax : matplotlib Axes, optional
@@ -177,6 +202,11 @@ def plot_mixture(
         Ellipses at these numbers of standard deviations (Mahalanobis radius).
     means : bool, default=True
         Mark the means.
+    min_weight : float, optional
+        Components lighter than this get no ellipses and no mean marker (they still take
+        part in the density, colours and boundaries). Default: 0.01 for a
+        :class:`~gaussmix.BayesianGaussianMixture` (the components it emptied keep tiny
+        weights and sit at the prior), else 0 (every component drawn).
     grid_size : int, default=200
         Grid points per axis for contours and boundaries.
     cmap : colormap name, default='tab10'
@@ -213,6 +243,9 @@ def plot_mixture(
     params2 = marginal(params, features)
     k = params.n_components
     colours = _colours(k, cmap)
+    if min_weight is None:
+        min_weight = EFFECTIVE_WEIGHT if _is_bayesian(model) else 0.0
+    shown = [c for c in range(k) if params.weights[c] >= min_weight]
     X_full = None if X is None else np.asarray(X, dtype=np.float64)
     if X_full is not None and (X_full.ndim != 2 or X_full.shape[1] != params.n_features):
         raise ValueError(f"X must have shape (n_samples, {params.n_features}), got {X_full.shape}.")
@@ -263,7 +296,7 @@ def plot_mixture(
                 ax.contour(xx, yy, difference, levels=[0.0], **kws).set_gid("gaussmix-boundary")
 
     if ellipses:
-        for c in range(k):
+        for c in shown:
             values, vectors = np.linalg.eigh(params2.covariances[c])
             angle = math.degrees(math.atan2(vectors[1, -1], vectors[0, -1]))
             for n_sd in ellipses:
@@ -274,11 +307,11 @@ def plot_mixture(
                 patch.set_gid("gaussmix-ellipse")
                 ax.add_patch(patch)
 
-    if means:
-        kws = {"marker": "X", "s": 120, "c": [colours[c] for c in range(k)], "edgecolors": "k", "linewidths": 1.2,
+    if means and shown:
+        kws = {"marker": "X", "s": 120, "c": [colours[c] for c in shown], "edgecolors": "k", "linewidths": 1.2,
                "zorder": 5}
         kws.update(mean_kws or {})
-        ax.scatter(params2.means[:, 0], params2.means[:, 1], **kws).set_gid("gaussmix-means")
+        ax.scatter(params2.means[shown, 0], params2.means[shown, 1], **kws).set_gid("gaussmix-means")
 
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
@@ -361,6 +394,88 @@ def plot_covariance_types(
         candidate = result[(n_components, covariance_type)]
         plot_mixture(result.model(n_components, covariance_type), X, ax=ax, features=features, **plot_kws)
         ax.set_title(f"{covariance_type}  (BIC {candidate.bic:.0f})")
+    return axes
+
+
+# ------------------------------------------------------ plot_weight_concentration
+def plot_weight_concentration(
+    X,
+    n_components: int = 10,
+    priors: Sequence[float] = (0.01, 10000),
+    axes=None,
+    *,
+    weight_concentration_prior_type: str = "dirichlet_process",
+    max_iter: int = 1000,
+    n_init: int = 1,
+    random_state=None,
+    features: Sequence[int] = (0, 1),
+    **plot_kws,
+):
+    """Bayesian mixtures fitted with a low and a high ``weight_concentration_prior``, side by side.
+
+    The figure of the Bayesian mixtures section of Géron's *Hands-On Machine Learning*:
+    with a low concentration the components the data do not need are emptied; with a
+    high one the weight spreads over many of them, the more so the fewer the rows. Each
+    panel is :func:`plot_mixture` of a :class:`~gaussmix.BayesianGaussianMixture` fitted
+    to ``X``, titled with its prior and its number of effective components (weight >= 1%;
+    the lighter ones are drawn without ellipse or mean).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_components : int, default=10
+        The most components each mixture may use.
+    priors : sequence of float, default=(0.01, 10000)
+        One ``weight_concentration_prior`` per panel.
+    axes : sequence of matplotlib Axes, optional
+        One per prior; default: a new figure with one row of panels.
+    weight_concentration_prior_type : {'dirichlet_process', 'dirichlet_distribution'}, default='dirichlet_process'
+    max_iter : int, default=1000
+    n_init : int, default=1
+    random_state : int, RandomState instance or None, default=None
+        As for :class:`~gaussmix.BayesianGaussianMixture`; the same for every panel.
+    features : pair of int, default=(0, 1)
+    **plot_kws
+        Passed to :func:`plot_mixture` (default here: ``ellipses=(2,)``).
+
+    Returns
+    -------
+    axes : ndarray of matplotlib Axes
+        The fitted mixtures are at ``ax.gaussmix_model`` of each.
+
+    Examples
+    --------
+    The book's figure: its first 73 rows, few enough for the prior to show.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from gaussmix.datasets import make_handson_blobs
+    >>> X, _ = make_handson_blobs()
+    >>> axes = plot_weight_concentration(X[:73], random_state=42)
+    >>> [ax.get_title().splitlines()[1] for ax in axes]
+    ['3 effective components', '10 effective components']
+    """
+    plt = _pyplot()
+    from .bayesian import BayesianGaussianMixture
+
+    X = np.asarray(X, dtype=np.float64)
+    priors = [float(p) for p in np.atleast_1d(np.asarray(priors, dtype=np.float64))]
+    if axes is None:
+        n = len(priors)
+        _, axes = plt.subplots(1, n, figsize=(5 * n, 4.5), sharex=True, sharey=True, squeeze=False)
+    axes = np.asarray(axes, dtype=object).ravel()
+    if axes.size != len(priors):
+        raise ValueError(f"axes has {axes.size} Axes for {len(priors)} priors.")
+    for ax, prior in zip(axes, priors):
+        model = BayesianGaussianMixture(
+            n_components=n_components, weight_concentration_prior_type=weight_concentration_prior_type,
+            weight_concentration_prior=prior, max_iter=max_iter, n_init=n_init, random_state=random_state,
+        ).fit(X)
+        plot_mixture(model, X, ax=ax, features=features, **{"ellipses": (2,), **plot_kws})
+        n_effective = model.n_effective_components_
+        ax.set_title(f"weight_concentration_prior = {prior:g}\n{n_effective} effective component"
+                     + "s" * (n_effective != 1))
+        ax.gaussmix_model = model
     return axes
 
 
