@@ -15,17 +15,15 @@ after the long fits (float64 only: the same numbers are expected).  Run from the
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from .measure import timed_fit  # noqa: E402
 from .report import machine_info  # noqa: E402
 from .workloads import Workload, make_data  # noqa: E402
 
@@ -39,26 +37,17 @@ def _estimator(lib: str, w: Workload, max_iter: int):
                                    init_params="random_from_data", random_state=0)
 
 
-def _timed(est, X) -> float:
-    gc.collect()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = time.perf_counter()
-        est.fit(X)
-        return time.perf_counter() - start
-
-
 def per_iteration(X, w: Workload, reps: int, extra: int) -> dict:
     libs = ("sklearn", "gaussmix")
     for lib in libs:  # warm-up
-        _timed(_estimator(lib, w, 1), X)
+        timed_fit(_estimator(lib, w, 1), X)
     samples = {lib: [] for lib in libs}
     fits = {}
     for _ in range(reps):
-        short = {lib: _timed(_estimator(lib, w, 1), X) for lib in libs}
+        short = {lib: timed_fit(_estimator(lib, w, 1), X) for lib in libs}
         for lib in libs:
             est = _estimator(lib, w, 1 + extra)
-            samples[lib].append((_timed(est, X) - short[lib]) / extra)
+            samples[lib].append((timed_fit(est, X) - short[lib]) / extra)
             fits[lib] = est
     agree = max(float(np.max(np.abs(np.asarray(fits["gaussmix"].__dict__[n]) - np.asarray(fits["sklearn"].__dict__[n]))
                              / np.max(np.abs(fits["sklearn"].__dict__[n])))) for n in ("weights_", "covariances_"))
@@ -71,8 +60,9 @@ def main(argv=None) -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--iters", type=int, default=3, help="timed iterations per fit (b)")
     parser.add_argument("--only", default=None, help="comma-separated rows, e.g. B400k or W2")
+    parser.add_argument("--scale", type=int, default=None, help="divide every n by this (--quick: 20)")
     args = parser.parse_args(argv)
-    scale = 20 if args.quick else 1
+    scale = args.scale or (20 if args.quick else 1)
     reps = 2 if args.quick else args.reps
     rows = []
     for name, n, d, k in (("W2", 1_000_000, 16, 16), ("B400k", 400_000, 16, 8)):

@@ -106,3 +106,13 @@ def test_the_forms_benchmark_prints_every_form_against_full(capsys):
     table = capsys.readouterr().out
     rows = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ") and "---" not in line]
     assert rows == ["form", "EVE", "VEI", "VVV"]
+
+
+def test_the_bayesian_benchmark_compares_both_libraries_on_every_row(capsys):
+    from benchmarks import bayesian
+
+    bayesian.main(["--scale", "2000", "--reps", "1", "--iters", "1"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| W2") or line.startswith("| B4")]
+    assert len(rows) == 4
+    agree = [float(r.split("|")[-2]) for r in rows if "float64" in r]
+    assert all(a < 1e-8 for a in agree)  # the same numbers as scikit-learn
