@@ -19,6 +19,7 @@ from .exceptions import (
     ModelFileError,
 )
 from .model_io import load, save
+from .outliers import MixtureOutlierDetector
 from .selection import GaussianMixtureIC, SelectionResult, select
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ __all__ = [
     "GaussianMixtureIC",
     "InvalidParameterError",
     "InvalidRowsError",
+    "MixtureOutlierDetector",
     "ModelFileError",
     "SelectionResult",
     "__version__",

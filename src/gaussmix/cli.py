@@ -772,27 +772,52 @@ Examples:
 @click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--proba", is_flag=True, help="Write each component's probability instead of labels.")
+@click.option("--outliers", "contamination", type=click.FloatRange(0.0, 0.5, min_open=True), default=None,
+              metavar="FRACTION",
+              help="Write +1 (inlier) / -1 (outlier) instead of labels: the outliers are the rows of DATA whose "
+                   "density is below its FRACTION quantile (0.04: below the 4th percentile), as "
+                   "gaussmix.MixtureOutlierDetector(contamination=FRACTION) flags them. Two passes; keeps one "
+                   "float per row.")
 @_data_options(model=True)
 @click.option("--n-jobs", type=int, default=None, help="Threads (default: all CPUs).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write to this .csv, .npy or .parquet file, chunk by chunk (default: CSV on stdout).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_command
-def predict_command(run, model_file, data, proba, columns, weights_column, drop_invalid, float32, n_jobs, output,
-                    overwrite):
+def predict_command(run, model_file, data, proba, contamination, columns, weights_column, drop_invalid, float32,
+                    n_jobs, output, overwrite):
     """Most probable component of every row of DATA (or, with --proba, every
-    component's probability), written in row order.
+    component's probability; with --outliers, +1 / -1 for inliers and outliers),
+    written in row order.
 
-    Columns: label (ints), or proba_0, proba_1, ... With --drop-invalid the output has
-    one row per kept row.
+    Columns: label (ints), proba_0, proba_1, ..., or outlier (+1/-1). With --drop-invalid
+    the output has one row per kept row.
     """
     from .core import EStep
+    from .outliers import density_threshold
 
+    if proba and contamination is not None:
+        raise click.UsageError("--proba and --outliers exclude each other: choose one output.")
     model = _load(model_file)
     source = _open_data(run, data, columns, weights_column, drop_invalid, float32, model)
     k = model.means_.shape[0]
     estep = EStep(_params(model), source.dtype)
-    if proba:
+    threshold = None
+    if contamination is not None:
+        densities, weights = [], []
+        with _Progress(source, "densities", run):
+            _write_rows(source, estep.score_samples, None, n_jobs,
+                        lambda block, w: (densities.append(np.asarray(block, dtype=np.float64)),
+                                          weights.append(None if w is None else np.asarray(w, dtype=np.float64))))
+        all_weights = None if any(w is None for w in weights) else np.concatenate(weights)
+        threshold = density_threshold(np.concatenate(densities), contamination, all_weights)
+
+        def flag(X):
+            return np.where(np.asarray(estep.score_samples(X)) < threshold, -1, 1).astype(np.int64)
+
+        fn, names, dtype = flag, ["outlier"], np.int64
+        k = 2  # counts of -1 and +1
+    elif proba:
         fn, names, dtype = estep.responsibilities, [f"proba_{i}" for i in range(k)], source.dtype
     else:
         fn, names, dtype = estep.predict, ["label"], np.int64
@@ -803,6 +828,8 @@ def predict_command(run, model_file, data, proba, columns, weights_column, drop_
     def tally(block, w):
         if proba:
             counts[:] += np.asarray(block, dtype=np.float64).sum(axis=0)
+        elif threshold is not None:
+            counts[:] += [np.sum(block == -1), np.sum(block == 1)]
         else:
             counts[:] += np.bincount(block, minlength=k)
         if output is None and run.as_json:
@@ -817,11 +844,19 @@ def predict_command(run, model_file, data, proba, columns, weights_column, drop_
     n = int(source.n_samples)
     document = {"model_file": model_file, "data": data, "output": output, "n_samples": n, "dropped_rows": dropped,
                 ("expected_counts" if proba else "counts"): counts if proba else counts.astype(np.int64)}
+    if threshold is not None:
+        document.pop("counts")
+        document.update(contamination=contamination, offset=threshold, n_outliers=int(counts[0]),
+                        n_inliers=int(counts[1]))
     if output is None and run.as_json:
         result = np.concatenate(kept) if kept else np.empty((0,) if not proba else (0, k))
-        document["probabilities" if proba else "labels"] = result
+        document["probabilities" if proba else "outliers" if threshold is not None else "labels"] = result
     if output is None:
         run.finish(document, None)  # the rows went to stdout
+        return
+    if threshold is not None:
+        run.finish(document, f"Wrote {n:,} outlier flags to {output}: {int(counts[0]):,} outliers (-1), "
+                             f"{int(counts[1]):,} inliers (+1); log-density threshold {threshold:.6g}")
         return
     what = f"{n:,} x {k} probabilities" if proba else f"{n:,} labels"
     per = ", ".join(f"{i}: {_fmt(c, 1) if proba else int(c)}" for i, c in enumerate(counts))

@@ -550,13 +550,15 @@ def plot_anomalies(
     **scatter_kws,
 ):
     """Rows of low density highlighted: those below the ``percentile``-th percentile of
-    the model's log-density over ``X``.
+    the model's log-density over ``X`` (the rule of :class:`gaussmix.MixtureOutlierDetector`),
+    or, for a fitted detector, its outliers (below its ``offset_``).
 
     Parameters
     ----------
-    model : fitted GaussianMixture, GaussianMixtureIC or MixtureParams
+    model : fitted GaussianMixture, GaussianMixtureIC, MixtureParams or MixtureOutlierDetector
     X : array-like of shape (n_samples, n_features)
     percentile : float in [0, 100], default=2.0
+        Ignored for a detector (its ``contamination`` set its threshold when fitted).
     ax : matplotlib Axes, optional
     features : pair of int, default=(0, 1)
     contours : bool, default=True
@@ -584,14 +586,22 @@ def plot_anomalies(
     plt = _pyplot()
     if not 0 <= percentile <= 100:
         raise ValueError(f"percentile must be in [0, 100], got {percentile!r}.")
+    from sklearn.utils.validation import check_is_fitted
+
+    from .outliers import MixtureOutlierDetector, density_threshold
+
     ax = plt.gca() if ax is None else ax
+    detector = model if isinstance(model, MixtureOutlierDetector) else None
+    if detector is not None:
+        check_is_fitted(detector)
+        model, percentile = detector.estimator_, 100.0 * detector.contamination
     params = _params_of(model)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != params.n_features:
         raise ValueError(f"X must have shape (n_samples, {params.n_features}), got {X.shape}.")
     features = tuple(int(f) for f in features)
     log_density = EStep(params, np.float64).score_samples(X)
-    threshold = np.percentile(log_density, percentile)
+    threshold = detector.offset_ if detector is not None else density_threshold(log_density, percentile / 100.0)
     low = log_density < threshold
     X2 = X[:, features]
     kws = {"s": 8, "c": "0.55", "linewidths": 0}
