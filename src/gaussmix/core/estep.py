@@ -162,13 +162,18 @@ class EStep:
                      if own else np.zeros((0, d)))
         self._own_residuals = np.ascontiguousarray(residuals, dtype=self.dtype)
         self._own_exact = not np.any(self._own_residuals)
-        # explicit shift: own statistics move from their centres to it (in float64)
-        self._own_offsets = centres.astype(np.float64) - self.shift
+        # The whitened rows, moved by the residuals, are about the means themselves (float64), so
+        # the own components' statistics are about their means (not the rounded centres; labelling
+        # them with the centres put each new mean off by the rounding of the old one, and EM
+        # alternated between two states half an ulp apart).  Explicit shift: they move from the
+        # means to it, in float64.
+        own_means = params.means[own] if own else np.zeros((0, d))
+        self._own_offsets = own_means - self.shift
         if explicit or not own:
             self.stats_shift = self.shift
         else:
             self.stats_shift = np.repeat(self.shift[None], k, axis=0)
-            self.stats_shift[own] = centres.astype(np.float64)
+            self.stats_shift[own] = own_means
         self._zero_weight = log_weights == -np.inf
         self._zero_rows = tuple(int(j) for j in np.flatnonzero(self._zero_weight[self._order]))
         self._cov = cov
@@ -360,7 +365,7 @@ class EStep:
             first = _xp.to_host_float64((wresp[:, None, :] @ band.whitened)[:, 0, :])
             second = _xp.to_host_float64(cov.whitened_moments(band.whitened, band.whitened * wresp[:, :, None]))
             first, second = cov.unwhiten(first, second, self._own_unwhitening)
-            if self.stats_shift.ndim == 1:  # explicit shift: from the own centres to it, in float64
+            if self.stats_shift.ndim == 1:  # explicit shift: from the means to it, in float64
                 first, second = cov.moments_about(mass, first, second, self._own_offsets)
         nk.append(mass), s1.append(first), s2.append(second)
         order = self._inverse
