@@ -29,6 +29,7 @@ from gaussmix.core.mstep import mstep_reseeding, nk_floor  # noqa: E402
 from gaussmix.covariance import MCLUST_NAMES, get_covariance  # noqa: E402
 from gaussmix.data import ArrayData  # noqa: E402
 
+from .measure import timed_fit  # noqa: E402
 from .report import machine_info  # noqa: E402
 from .workloads import Workload, initial_parameters, make_data  # noqa: E402
 
@@ -51,12 +52,7 @@ def form_start(X: np.ndarray, w: Workload, form: str):
 def time_iteration(X, w, form, params, start, reps, extra) -> tuple[float, float]:
     """Median seconds per EM iteration and of the M-step alone."""
     def fit(max_iter):
-        gm = GaussianMixture(w.k, covariance_type=form, tol=0.0, max_iter=max_iter, **start)
-        t0 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gm.fit(X)
-        return time.perf_counter() - t0
+        return timed_fit(GaussianMixture(w.k, covariance_type=form, tol=0.0, max_iter=max_iter, **start), X)
 
     fit(1)  # warm-up
     short, long = [], []

@@ -10,15 +10,13 @@ import numpy as np
 from . import _xp
 from ._validation import _fail, check_estimator_params
 from .core import initial_stats, nk_floor
-from .core.variational import PRIOR_TYPES, Priors, VariationalState, VariationalUpdate, variational_parameters
+from .core.variational import PRIOR_TYPES, VARIATIONAL_FORMS, Priors, VariationalState, VariationalUpdate, variational_parameters
 from .covariance import canonical_name
 from .covariance._common import check_positive, check_shape, to_float_array
 from .covariance._linalg import check_symmetric_positive_definite
 from .estimator import _BaseMixture
 
 __all__ = ["BayesianGaussianMixture"]
-
-_FORMS = ("full", "tied", "diag", "spherical")
 
 
 class BayesianGaussianMixture(_BaseMixture):
@@ -175,7 +173,7 @@ class BayesianGaussianMixture(_BaseMixture):
     def _check_params(self) -> None:
         check_estimator_params(self)
         owner = type(self).__name__
-        if canonical_name(self.covariance_type) not in _FORMS:
+        if canonical_name(self.covariance_type) not in VARIATIONAL_FORMS:
             _fail(owner, "covariance_type", "a str among {'full', 'tied', 'diag', 'spherical'} (or their mclust "
                   "names 'VVV', 'EEE', 'VVI', 'VII'): the variational posterior has no other form",
                   self.covariance_type)

@@ -596,7 +596,7 @@ def _model_document(model) -> dict:
         "covariances": model.covariances_,
     }
     if _is_bayesian(model):
-        document["n_effective_components"] = _n_effective(model)
+        document["n_effective_components"] = model.n_effective_components_
         document["weight_concentration_prior_type"] = model.weight_concentration_prior_type
         document["priors"] = {name: getattr(model, name) for name in _PRIOR_ATTRIBUTES}
     return document
@@ -607,13 +607,8 @@ _PRIOR_ATTRIBUTES = ("weight_concentration_prior_", "mean_precision_prior_", "me
                      "degrees_of_freedom_prior_", "covariance_prior_")
 
 
-def _n_effective(model) -> int:
-    """Components holding at least 1% of the weight (``n_effective_components_``)."""
-    return int(model.n_effective_components_)
-
-
 def _effective_line(model) -> str:
-    return f"  effective components: {_n_effective(model)} of {model.means_.shape[0]} (weight >= 1%)"
+    return f"  effective components: {model.n_effective_components_} of {model.means_.shape[0]} (weight >= 1%)"
 
 
 def _priors_lines(model) -> list[str]:
@@ -1086,7 +1081,7 @@ def plot_command(run, model_file, data, output, features, max_points, dpi, colum
     chosen = None if features is None else _feature_positions(model, _split(features))
     title = f"{model.means_.shape[0]} components, {model.covariance_type}"
     if _is_bayesian(model):
-        title = f"Bayesian: {_n_effective(model)} of {model.means_.shape[0]} components effective, " \
+        title = f"Bayesian: {model.n_effective_components_} of {model.means_.shape[0]} components effective, " \
                 f"{model.covariance_type}"
     if chosen is not None and len(chosen) == 2 or chosen is None and d == 2:
         fig = Figure(figsize=(6.5, 5.5))

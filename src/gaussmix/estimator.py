@@ -25,6 +25,7 @@ from .core import (MAXIMUM_LIKELIHOOD, EStep, MixtureParams, information_criteri
                    nk_floor, run_em)
 from .core.online import blend, step_size
 from .covariance import get_covariance
+from .covariance.mclust import eigen_decomposition
 from .data import ArrayData, DaskData, as_source, chunk_rows_for, fill_output, row_width
 from .exceptions import ConvergenceWarning
 
@@ -498,12 +499,10 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         >>> shape.round(1).tolist()
         [[3.1, 0.3]]
         """
-        from .covariance.mclust import CovarianceDecomposition, eigen_decomposition
-
         check_is_fitted(self, "covariances_")
         params = self._params(self.means_.shape[1])
         dense = params.covariance.dense(params.covariances, params.n_components, params.n_features)
-        return CovarianceDecomposition(*eigen_decomposition(dense))
+        return eigen_decomposition(dense)
 
     # ------------------------------------------------------------------ helpers
     def _set_params(self, params: MixtureParams, like=None) -> None:

@@ -51,6 +51,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _xp
 from ._files import check_new, move_into_place, new_temp, read_npy_header
 from .core import MixtureParams
+from .core.variational import PRIOR_TYPES, VARIATIONAL_FORMS
 from .covariance import canonical_name, get_covariance
 from .exceptions import CovarianceError, ModelFileError
 
@@ -116,8 +117,6 @@ _ESTIMATOR_TYPES = {
 }
 #: a Bayesian header's ``priors``: the resolved scalar priors (attributes of the same names)
 _SCALAR_PRIORS = ("weight_concentration_prior_", "mean_precision_prior_", "degrees_of_freedom_prior_")
-_PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
-_BAYESIAN_FORMS = ("full", "tied", "diag", "spherical")
 
 
 def _is(value, kind) -> bool:
@@ -562,10 +561,10 @@ def _check_header(header: dict, source: str) -> dict:
 
 def _check_bayesian_header(header: dict, form: str, source: str) -> None:
     """The covariance form, prior type and resolved scalar priors of a Bayesian model."""
-    if form not in _BAYESIAN_FORMS:
+    if form not in VARIATIONAL_FORMS:
         raise ModelFileError(f"{source}: a BayesianGaussianMixture has covariance_type 'full', 'tied', 'diag' or "
                              f"'spherical', not {header['covariance_type']!r}.")
-    if header["weight_concentration_prior_type"] not in _PRIOR_TYPES:
+    if header["weight_concentration_prior_type"] not in PRIOR_TYPES:
         raise ModelFileError(f"{source}: unknown weight_concentration_prior_type "
                              f"{header['weight_concentration_prior_type']!r}.")
     priors = header["priors"]

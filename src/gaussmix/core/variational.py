@@ -30,16 +30,19 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
-from ..covariance import canonical_name, get_covariance
+from ..covariance import SKLEARN_NAMES, canonical_name, get_covariance
 from .mstep import weights_and_means
 from .params import MixtureParams
 from .stats import SufficientStats
 
-__all__ = ["PRIOR_TYPES", "Priors", "VariationalState", "VariationalUpdate", "expected_weights",
+__all__ = ["PRIOR_TYPES", "VARIATIONAL_FORMS", "Priors", "VariationalState", "VariationalUpdate", "expected_weights",
            "variational_parameters"]
 
 #: the two weight priors scikit-learn offers
 PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
+
+#: the covariance forms with a Normal-Wishart posterior (scikit-learn's four; their mclust aliases too)
+VARIATIONAL_FORMS = SKLEARN_NAMES
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ class VariationalUpdate:
         self.covariance_type = covariance_type
         self.priors = priors
         self._cov = get_covariance(covariance_type)
-        if canonical_name(covariance_type) not in ("full", "tied", "diag", "spherical"):
+        if canonical_name(covariance_type) not in VARIATIONAL_FORMS:
             raise ValueError(f"variational mixtures take 'full', 'tied', 'diag' or 'spherical' covariances, "
                              f"got {covariance_type!r}.")
 
@@ -191,7 +194,7 @@ class VariationalUpdate:
         # the posterior's normalisers
         dof = np.asarray(new.degrees_of_freedom, dtype=np.float64)
         log_det = cov.log_det_cholesky(new.params.precisions_cholesky, k, d) - 0.5 * d * np.log(dof)
-        log_wishart = float(np.sum(_log_wishart_norm(dof, log_det, d) * np.ones(k)))
+        log_wishart = float(np.sum(_log_wishart_norm(dof, log_det, d)))  # (k,): tied's shared one k times
         if p.weight_concentration_prior_type == "dirichlet_process":
             log_norm_weight = -float(np.sum(betaln(*new.weight_concentration)))
         else:
