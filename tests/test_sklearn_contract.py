@@ -107,6 +107,7 @@ def test_get_params_same_names_and_defaults_as_sklearn():
     theirs = SkGM().get_params()
     # gaussmix's own parameters
     assert [ours.pop(extra) for extra in ("chunk_size", "n_jobs", "device")] == [None, None, None]
+    assert ours.pop("nan_policy") == "raise"  # NaN is an error, as in scikit-learn
     assert (ours.pop("online_decay"), ours.pop("online_offset")) == (0.6, 2.0)  # partial_fit's schedule
     assert ours == theirs
 
@@ -114,9 +115,10 @@ def test_get_params_same_names_and_defaults_as_sklearn():
 def test_get_params_reflects_constructor_arguments():
     kw = dict(n_components=4, covariance_type="diag", tol=1e-4, reg_covar=1e-5, max_iter=7, n_init=2,
               init_params="random", random_state=3, warm_start=True, verbose=1, verbose_interval=5)
-    ours = GM(**kw, chunk_size=17, n_jobs=2, device="cpu", online_decay=0.7, online_offset=1.0).get_params()
-    assert [ours.pop(extra) for extra in ("chunk_size", "n_jobs", "device", "online_decay", "online_offset")] == [
-        17, 2, "cpu", 0.7, 1.0]
+    ours = GM(**kw, chunk_size=17, n_jobs=2, device="cpu", online_decay=0.7, online_offset=1.0,
+              nan_policy="omit").get_params()
+    extras = ("chunk_size", "n_jobs", "device", "online_decay", "online_offset", "nan_policy")
+    assert [ours.pop(extra) for extra in extras] == [17, 2, "cpu", 0.7, 1.0, "omit"]
     assert ours == SkGM(**kw).get_params()
 
 

@@ -40,6 +40,7 @@ def check_option(value, name: str, owner: str, options) -> None:
 def check_estimator_params(est) -> None:
     """Validate the constructor parameters of a ``GaussianMixture``-like estimator."""
     from .core.init import INIT_METHODS
+    from .core.missing import NAN_POLICIES
 
     owner = type(est).__name__
     check_int(est.n_components, "n_components", owner, 1)
@@ -49,6 +50,7 @@ def check_estimator_params(est) -> None:
     check_int(est.max_iter, "max_iter", owner, 0)
     check_int(est.n_init, "n_init", owner, 1)
     check_option(est.init_params, "init_params", owner, INIT_METHODS)
+    check_option(getattr(est, "nan_policy", "raise"), "nan_policy", owner, NAN_POLICIES)
     if not isinstance(est.warm_start, (bool, np.bool_)):
         _fail(owner, "warm_start", "an instance of 'bool'", est.warm_start)
     if not isinstance(est.verbose, (bool, np.bool_)):
@@ -137,7 +139,7 @@ def check_means_init(means, n_components: int, n_features: int) -> np.ndarray:
     return means
 
 
-def check_rows(est, X, *, reset: bool, ensure_min_samples: int = 1):
+def check_rows(est, X, *, reset: bool, ensure_min_samples: int = 1, allow_nan: bool = False):
     """Rows ``X`` checked for ``est``: a float64/float32 NumPy array, or a float tensor left in place.
 
     On top of scikit-learn's ``validate_data`` (which records ``n_features_in_`` and
@@ -153,7 +155,8 @@ def check_rows(est, X, *, reset: bool, ensure_min_samples: int = 1):
     * missing values (``None``, ``pd.NA``) in object arrays: ``ValueError``;
     * complex numbers: ``ValueError`` ("Complex data not supported");
     * NaN and infinity: :class:`~gaussmix.exceptions.InvalidRowsError` (a ``ValueError``)
-      with the number of offending rows and the first (also as attributes);
+      with the number of offending rows and the first (also as attributes); ``allow_nan``
+      lets NaN (a missing value) through, not infinity;
     * values so large that sums of their squares overflow the dtype: ``ValueError``
       asking to rescale (see :func:`check_values`).
 
@@ -168,15 +171,15 @@ def check_rows(est, X, *, reset: bool, ensure_min_samples: int = 1):
     >>> check_rows(GaussianMixture(), [[1.0, float("nan")], [3.0, 4.0]], reset=True)
     Traceback (most recent call last):
     ...
-    gaussmix.exceptions.InvalidRowsError: Input X contains NaN in 1 row (the first is row 0). GaussianMixture cannot model missing or infinite values: drop those rows or impute them (e.g. with sklearn.impute.SimpleImputer).
+    gaussmix.exceptions.InvalidRowsError: Input X contains NaN in 1 row (the first is row 0). GaussianMixture treats NaN as a missing value when asked: nan_policy='marginalize' fits them by exact EM for values missing at random, nan_policy='omit' skips those rows (or impute them first).
     """
     owner = type(est).__name__
     if _xp.is_torch(X):
-        return check_tensor(est, X, reset=reset, ensure_min_samples=ensure_min_samples)
+        return check_tensor(est, X, reset=reset, ensure_min_samples=ensure_min_samples, allow_nan=allow_nan)
     X = _numeric_2d(X, owner)
     X = validate_data(est, X, dtype=[np.float64, np.float32], reset=reset, ensure_min_samples=ensure_min_samples,
                       ensure_all_finite=False)
-    check_values(X, owner)
+    check_values(X, owner, allow_nan=allow_nan, nan_policy_exists=hasattr(est, "nan_policy"))
     return X
 
 
@@ -314,13 +317,20 @@ def value_limit(dtype, n_samples: int, n_features: int) -> float:
 
 
 def _nonfinite_error(owner: str, what: str, n_rows: int, first: int, has_nan: bool,
-                     has_inf: bool) -> InvalidRowsError:
+                     has_inf: bool, nan_policy_exists: bool = True) -> InvalidRowsError:
     kinds = "NaN and infinity" if has_nan and has_inf else ("NaN" if has_nan else "infinity")
     rows = "1 row" if n_rows == 1 else f"{n_rows} rows"
-    return InvalidRowsError(
-        f"Input {what} contains {kinds} in {rows} (the first is row {first}). {owner} cannot model missing "
-        "or infinite values: drop those rows or impute them (e.g. with sklearn.impute.SimpleImputer).",
-        n_invalid=n_rows, first_row=first)
+    if has_inf:
+        advice = (f"{owner} cannot model infinite values: drop those rows or replace the values"
+                  + (" (NaN is a missing value, see nan_policy)." if has_nan else "."))
+    elif nan_policy_exists:
+        advice = (f"{owner} treats NaN as a missing value when asked: nan_policy='marginalize' fits them by exact EM "
+                  "for values missing at random, nan_policy='omit' skips those rows (or impute them first).")
+    else:
+        advice = (f"{owner} cannot model missing values: drop those rows or impute them (e.g. with "
+                  "sklearn.impute.SimpleImputer).")
+    return InvalidRowsError(f"Input {what} contains {kinds} in {rows} (the first is row {first}). {advice}",
+                            n_invalid=n_rows, first_row=first)
 
 
 def _scale_message(what: str, largest: float, limit: float, dtype) -> str:
@@ -331,7 +341,8 @@ def _scale_message(what: str, largest: float, limit: float, dtype) -> str:
     )
 
 
-def check_values(X, owner: str = "GaussianMixture", what: str = "X", n_samples: int | None = None) -> None:
+def check_values(X, owner: str = "GaussianMixture", what: str = "X", n_samples: int | None = None,
+                 allow_nan: bool = False, nan_policy_exists: bool = True) -> None:
     """``InvalidRowsError`` for NaN/infinity (number of rows, first row), ``ValueError`` for values too large.
 
     (See :func:`value_limit`; ``InvalidRowsError`` is a ``ValueError`` with ``n_invalid``
@@ -339,7 +350,8 @@ def check_values(X, owner: str = "GaussianMixture", what: str = "X", n_samples: 
 
     ``X`` is a 2-D float NumPy array or tensor; ``n_samples`` the number of rows that
     will be summed (default ``X``'s: more when ``X`` is a sample of a larger source).
-    Finite data cost two reductions (min and max), no temporary array.
+    Finite data cost two reductions (min and max), no temporary array.  ``allow_nan`` lets
+    NaN (a missing value) through; infinity is still refused.
 
     Examples
     --------
@@ -351,18 +363,25 @@ def check_values(X, owner: str = "GaussianMixture", what: str = "X", n_samples: 
     if _xp.is_torch(X):
         import torch
 
-        finite_rows = torch.isfinite(X).all(dim=1)
+        finite_rows = (~torch.isinf(X) if allow_nan else torch.isfinite(X)).all(dim=1)
         if not bool(finite_rows.all()):
             bad = ~finite_rows
             raise _nonfinite_error(owner, what, int(bad.sum()), int(torch.nonzero(bad)[0, 0]),
-                                   bool(torch.isnan(X).any()), bool(torch.isinf(X).any()))
-        largest = float(X.abs().max())
+                                   bool(torch.isnan(X).any()), bool(torch.isinf(X).any()), nan_policy_exists)
+        magnitude = X.abs().nan_to_num(0.0) if allow_nan else X.abs()
+        largest = float(magnitude.max()) if X.numel() else 0.0
     else:
         low, high = np.min(X), np.max(X)
+        if allow_nan and not (np.isfinite(low) and np.isfinite(high)):
+            if np.isinf(X).any():
+                bad = np.isinf(X).any(axis=1)
+                raise _nonfinite_error(owner, what, int(np.count_nonzero(bad)), int(np.argmax(bad)),
+                                       bool(np.isnan(X).any()), True, nan_policy_exists)
+            low, high = (np.nanmin(X), np.nanmax(X)) if not np.isnan(X).all() else (0.0, 0.0)
         if not (np.isfinite(low) and np.isfinite(high)):
             bad = ~np.isfinite(X).all(axis=1)
             raise _nonfinite_error(owner, what, int(np.count_nonzero(bad)), int(np.argmax(bad)),
-                                   bool(np.isnan(X).any()), bool(np.isinf(X).any()))
+                                   bool(np.isnan(X).any()), bool(np.isinf(X).any()), nan_policy_exists)
         largest = float(max(-low, high))
     n_features = X.shape[1]
     limit = value_limit(_xp.numpy_dtype(X), X.shape[0] if n_samples is None else n_samples, n_features)
@@ -370,7 +389,7 @@ def check_values(X, owner: str = "GaussianMixture", what: str = "X", n_samples: 
         raise ValueError(_scale_message(what, largest, limit, _xp.numpy_dtype(X)))
 
 
-def check_tensor(est, X, *, reset: bool, ensure_min_samples: int = 1):
+def check_tensor(est, X, *, reset: bool, ensure_min_samples: int = 1, allow_nan: bool = False):
     """A PyTorch tensor checked as scikit-learn's ``validate_data`` checks arrays, left where it is.
 
     ``X`` must be dense (a sparse layout is refused with a ``TypeError``), 2-D, float32
@@ -414,7 +433,7 @@ def check_tensor(est, X, *, reset: bool, ensure_min_samples: int = 1):
         raise ValueError(
             f"X has {n_features} features, but {owner} is expecting {est.n_features_in_} features as input."
         )
-    check_values(X, owner)
+    check_values(X, owner, allow_nan=allow_nan, nan_policy_exists=hasattr(est, "nan_policy"))
     if reset:
         est.n_features_in_ = n_features
         vars(est).pop("feature_names_in_", None)

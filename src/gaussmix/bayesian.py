@@ -10,6 +10,8 @@ import numpy as np
 from . import _xp
 from ._validation import _fail, check_estimator_params
 from .core import initial_stats, nk_floor
+from .core.missing import rows_for_init
+from .data import ArrayData
 from .core.variational import PRIOR_TYPES, VARIATIONAL_FORMS, Priors, VariationalState, VariationalUpdate, variational_parameters
 from .covariance import canonical_name
 from .covariance._common import check_positive, check_shape, to_float_array
@@ -74,6 +76,14 @@ class BayesianGaussianMixture(_BaseMixture):
     verbose_interval : int, default=10
     chunk_size, n_jobs, device
         As for :class:`GaussianMixture`.
+    nan_policy : {'raise', 'omit', 'marginalize'}, default='raise'
+        As for :class:`GaussianMixture`.  Under 'marginalize' the variational E-step of a row
+        integrates its missing values out (they are latent variables of the mean-field
+        posterior), the update uses their expected statistics, and the bound includes their
+        entropy.  With missing values, the default ``mean_prior`` and ``covariance_prior`` are
+        the moments of the rows the seeding rules see (each missing value filled by its
+        feature's mean, which shrinks the prior covariance by about the fraction missing;
+        of a 100,000-row sample for file and Dask sources).
 
     Attributes
     ----------
@@ -147,6 +157,7 @@ class BayesianGaussianMixture(_BaseMixture):
         chunk_size: int | None = None,
         n_jobs: int | None = None,
         device=None,
+        nan_policy: str = "raise",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -168,6 +179,7 @@ class BayesianGaussianMixture(_BaseMixture):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
         self.device = device
+        self.nan_policy = nan_policy
 
     # ------------------------------------------------------------ parameters
     def _check_params(self) -> None:
@@ -209,7 +221,7 @@ class BayesianGaussianMixture(_BaseMixture):
         if self.covariance_prior is not None:
             covariance = _check_covariance_prior(self.covariance_prior, form, d)
         if mean is None or covariance is None:
-            data_mean, data_covariance = data_moments(data)
+            data_mean, data_covariance = data_moments(_complete_rows(data))
             mean = data_mean if mean is None else mean
             if covariance is None:
                 covariance = {"full": data_covariance, "tied": data_covariance,
@@ -321,6 +333,22 @@ class _Moments:
         mean = self.mean + delta * (other.n / n)
         scatter = self.scatter + other.scatter + np.outer(delta, delta) * (self.n * other.n / n)
         return _Moments(n, mean, scatter)
+
+
+def _complete_rows(data):
+    """``data``, or when it may hold NaN, in-memory rows without any: the rows the seeding rules
+    see (:func:`gaussmix.core.missing.rows_for_init`; a sample of file and Dask sources)."""
+    policy = getattr(data, "nan_policy", "raise")
+    if policy == "raise":
+        return data
+    if hasattr(data, "host_rows"):
+        X, w = data.host_rows(), data.sample_weight
+    elif isinstance(data, ArrayData):
+        X, w = data.X, data.sample_weight
+    else:
+        sample = data.init_sample(np.random.RandomState(0))
+        X, w = sample.X, sample.sample_weight
+    return ArrayData(*rows_for_init(np.asarray(X), w, policy))
 
 
 def data_moments(data) -> tuple[np.ndarray, np.ndarray]:

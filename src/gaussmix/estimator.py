@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 from functools import partial
@@ -23,6 +24,8 @@ from ._validation import (
 )
 from .core import (MAXIMUM_LIKELIHOOD, EStep, MixtureParams, information_criteria, initial_params, mstep_reseeding,
                    nk_floor, run_em)
+from .core.missing import (IncompleteKernel, conditional_params, counted_rows, marginal_params, missing_counts,
+                           rows_for_init)
 from .core.online import blend, step_size
 from .covariance import get_covariance
 from .covariance.mclust import eigen_decomposition
@@ -31,14 +34,36 @@ from .exceptions import ConvergenceWarning
 
 __all__ = ["GaussianMixture"]
 
+#: :meth:`GaussianMixture.impute` evaluates incomplete rows in blocks of about this many
+#: ``rows x components x features`` values (float64 temporaries of ~30 MB)
+IMPUTE_BLOCK_VALUES = 4_000_000
+
 
 def _loglik_and_weight(estep: EStep, X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-    """``[sum w log p(x), sum w]`` of a chunk (a module-level function, so Dask can ship it)."""
+    """``[sum w log p(x), sum w]`` of a chunk (a module-level function, so Dask can ship it).
+
+    Rows that take no part in a fit (omitted, or with nothing observed) are not counted.
+    """
     log_density = _xp.to_numpy(estep.score_samples(X)).astype(np.float64)
+    counted = counted_rows(estep.nan_policy, X, log_density)
+    if counted is not None:
+        log_density = np.where(counted, log_density, 0.0)
     if w is None:
-        return np.array([log_density.sum(), float(X.shape[0])])
+        return np.array([log_density.sum(), float(X.shape[0] if counted is None else np.count_nonzero(counted))])
     w = _xp.to_numpy(w).astype(np.float64)
+    if counted is not None:
+        w = np.where(counted, w, 0.0)
     return np.array([w @ log_density, w.sum()])
+
+
+def _with_nan_policy(data, nan_policy: str):
+    """A file, chunk or Dask source that serves NaN rows to the E-step under ``nan_policy`` (a
+    shallow copy, when it is not 'raise': the caller's source keeps its own setting)."""
+    if nan_policy == "raise" or getattr(data, "nan_policy", "raise") == nan_policy:
+        return data
+    data = copy.copy(data)
+    data.nan_policy = nan_policy
+    return data
 
 class _BaseMixture(DensityMixin, BaseEstimator):
     """What GaussianMixture and BayesianGaussianMixture share: the fit over any data source,
@@ -107,7 +132,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         """
         # If the fit fails (or is interrupted) every attribute is restored: a previous fit stays whole.
         data, params = self._fit_restoring(X, sample_weight)
-        return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64, like=X)
+        return self._apply_data(data, EStep.for_data(params, data).predict, (), np.int64, like=X)
 
     def _fit_restoring(self, X, sample_weight):
         """``_fit``, leaving the estimator exactly as it was if it fails or is interrupted."""
@@ -132,19 +157,36 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         self._check_params()
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         rng = check_random_state(self.random_state)
+        nan_policy = self._nan_policy()
         data = as_source(X, sample_weight)
         if data is None:
             X = self._validate_X(X, reset=True, ensure_min_samples=2)
             weights = check_sample_weight(sample_weight, X)
-            data = self._array_data(X, weights)
-            n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
-            init_data = data
+            data = predict_data = self._array_data(X, weights)
+            if nan_policy != "raise":
+                # The seeding rules take no NaN (see rows_for_init); 'omit' fits the complete rows alone,
+                # exactly as a fit on them, and predicts every row.
+                init_X, init_w = rows_for_init(_xp.to_numpy(X), weights, nan_policy)
+                init_data = self._array_data(_xp.asarray_like(init_X, X), init_w)
+                if nan_policy == "omit":
+                    data = init_data
+            else:
+                init_data = data
+            rows = init_data.X
+            n_support = rows.shape[0] if init_data.sample_weight is None else int(
+                np.count_nonzero(init_data.sample_weight))
+            weights = init_data.sample_weight
         else:
+            data = predict_data = _with_nan_policy(data, nan_policy)
             self._prepare_source(data, reset=True)
             # Initialization runs on a bounded sample (the whole source when it is small).
             init_data = data.init_sample(rng) if do_init and not self._start_given() else data
             if isinstance(init_data, ArrayData):  # values too large to square: the rows seen so far say so
-                check_values(init_data.X, type(self).__name__, "X", n_samples=data.n_samples)
+                check_values(init_data.X, type(self).__name__, "X", n_samples=data.n_samples,
+                             allow_nan=nan_policy != "raise")
+                if nan_policy != "raise":
+                    init_data = ArrayData(*rows_for_init(init_data.X, init_data.sample_weight, nan_policy),
+                                          init_data.chunk_rows, n_jobs=init_data.n_jobs)
             weights = init_data.sample_weight if isinstance(init_data, ArrayData) else None
             n_support = data.n_samples if weights is None else int(np.count_nonzero(weights))
         n_features = data.n_features
@@ -203,8 +245,20 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         self.n_iter_ = n_iter
         self.lower_bound_ = max_lower_bound
         self.lower_bounds_ = bounds
+        self.n_incomplete_, self.n_omitted_ = self._missing_counts(predict_data, nan_policy)
         vars(self).pop("_online_state", None)
-        return data, update.e_step_params(state)
+        return predict_data, update.e_step_params(state)
+
+    def _nan_policy(self) -> str:
+        return getattr(self, "nan_policy", "raise")
+
+    @staticmethod
+    def _missing_counts(data, nan_policy: str) -> tuple[int, int]:
+        """Rows with a missing value, and rows that took no part in the fit (a pass, unless 'raise')."""
+        if nan_policy == "raise":
+            return 0, 0
+        incomplete, unobserved = (int(c) for c in data.reduce(lambda X, w: missing_counts(X)))
+        return incomplete, incomplete if nan_policy == "omit" else unobserved
 
     def _prepare_source(self, data, reset: bool) -> None:
         """Record (``reset``) or check the width of a file, chunk or Dask source."""
@@ -236,15 +290,17 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         tensors and ``device=`` go through PyTorch (:class:`gaussmix.data.torch.TorchData`).
         """
         if self.device is None and not _xp.is_torch(X):
-            return ArrayData(X, sample_weight, self._chunk_rows(X.shape[1], X.dtype), n_jobs=self.n_jobs)
+            return ArrayData(X, sample_weight, self._chunk_rows(X.shape[1], X.dtype), n_jobs=self.n_jobs,
+                             nan_policy=self._nan_policy())
         from .data.torch import TorchData
 
         width = row_width(self.covariance_type, self._n_components_now(), X.shape[1])
-        return TorchData(X, sample_weight, self.chunk_size, width, self.device)
+        return TorchData(X, sample_weight, self.chunk_size, width, self.device, nan_policy=self._nan_policy())
 
     def _validate_X(self, X, reset: bool, ensure_min_samples: int = 1):
         """``X`` checked and left in its library: a float NumPy array or a float tensor."""
-        return check_rows(self, X, reset=reset, ensure_min_samples=ensure_min_samples)
+        return check_rows(self, X, reset=reset, ensure_min_samples=ensure_min_samples,
+                          allow_nan=self._nan_policy() != "raise")
 
     def _data(self, X, sample_weight=None):
         """Fitted parameters and ``X`` (with its weights) as a data source, for predictions."""
@@ -254,6 +310,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
             X = self._validate_X(X, reset=False)
             data = self._array_data(X, check_sample_weight(sample_weight, X))
         else:
+            data = _with_nan_policy(data, self._nan_policy())
             self._prepare_source(data, reset=False)
         return self._params(data.n_features), data
 
@@ -299,7 +356,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         [0, 1]
         """
         params, data = self._data(X)
-        return self._apply_data(data, EStep(params, data.dtype).predict, (), np.int64, out, overwrite, like=X)
+        return self._apply_data(data, EStep.for_data(params, data).predict, (), np.int64, out, overwrite, like=X)
 
     def predict_proba(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
         """Posterior probability of each component for each row (soft clustering).
@@ -326,7 +383,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         [[1.0, 0.0]]
         """
         params, data = self._data(X)
-        return self._apply_data(data, EStep(params, data.dtype).responsibilities, (params.n_components,),
+        return self._apply_data(data, EStep.for_data(params, data).responsibilities, (params.n_components,),
                                 data.dtype, out, overwrite, like=X)
 
     def score_samples(self, X, *, out=None, overwrite: bool = False) -> np.ndarray:
@@ -353,7 +410,8 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         -0.9189
         """
         params, data = self._data(X)
-        return self._apply_data(data, EStep(params, data.dtype).score_samples, (), data.dtype, out, overwrite, like=X)
+        return self._apply_data(data, EStep.for_data(params, data).score_samples, (), data.dtype, out, overwrite,
+                                like=X)
 
     def score(self, X, y=None, sample_weight=None) -> float:
         """Weighted mean log-likelihood of the rows.
@@ -381,8 +439,181 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         """Weighted mean log-likelihood of the rows and their total weight ``n``."""
         # One pass over any source, nothing of size n kept.
         params, data = self._data(X, sample_weight)
-        total, n = data.reduce(partial(_loglik_and_weight, EStep(params, data.dtype)))
+        total, n = data.reduce(partial(_loglik_and_weight, EStep.for_data(params, data)))
         return float(total / n), float(n)
+
+    # ---------------------------------------------------- incomplete rows
+    def impute(self, X, *, sample: bool = False, random_state=None) -> np.ndarray:
+        """``X`` with every NaN replaced under the fitted mixture; observed values untouched.
+
+        By default each missing value becomes its conditional expectation given the row's
+        observed values, ``E[x_m | x_o] = sum_k P(k | x_o) E[x_m | x_o, k]`` (the posterior-
+        weighted conditional means of the components).  With ``sample=True`` it is drawn from
+        that conditional mixture instead (a component from ``P(k | x_o)``, then ``x_m`` from its
+        conditional Gaussian): call it several times for multiple imputation.  Gaussian
+        mixture regression is ``impute`` on rows whose targets are NaN.  A row with nothing
+        observed gets the mixture's mean (or a draw from the mixture).  Works whatever
+        ``nan_policy`` the model was fitted with.
+
+        Parameters
+        ----------
+        X : array-like or tensor of shape (n_samples, n_features)
+            Rows with NaN where values are missing (infinity is an error).
+        sample : bool, default=False
+            Draw the missing values instead of taking their expectation.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (``sample=True``).
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features)
+            A new array of ``X``'s dtype (a tensor on ``X``'s device for tensors).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> x = rng.normal(size=500)
+        >>> gm = GaussianMixture(1).fit(np.c_[x, 2 * x + 0.1 * rng.normal(size=500)])
+        >>> gm.impute([[1.0, np.nan]]).round(1).tolist()  # y = 2 x
+        [[1.0, 2.0]]
+        """
+        check_is_fitted(self)
+        if as_source(X) is not None:
+            raise TypeError("impute takes in-memory rows (an array, DataFrame or tensor); read a file or Dask "
+                            "collection in chunks and impute each.")
+        rows = check_rows(self, X, reset=False, allow_nan=True)
+        host = _xp.to_numpy(rows)
+        out = host.copy()
+        incomplete = np.flatnonzero(np.isnan(host).any(axis=1))
+        if incomplete.size:
+            kernel = IncompleteKernel(self._params(host.shape[1]))
+            rng = check_random_state(random_state)
+            step = max(1, IMPUTE_BLOCK_VALUES // max(1, kernel.n_components * kernel.n_features))
+            for start in range(0, incomplete.size, step):
+                index = incomplete[start:start + step]
+                evaluated = kernel.evaluate(host[index])
+                resp = evaluated.responsibilities()[1]
+                out[index] = evaluated.draw(resp, rng) if sample else evaluated.imputed(resp)
+        return _xp.asarray_like(out, rows) if _xp.is_torch(rows) else out
+
+    def marginal(self, features) -> "GaussianMixture":
+        """The fitted mixture of some features alone (the others integrated out).
+
+        Each component keeps its weight and takes the sub-vector of its mean and the
+        sub-matrix of its covariance.  Its ``score_samples`` on ``X[:, features]`` equals
+        this model's on rows whose other features are NaN.
+
+        Parameters
+        ----------
+        features : sequence of int or str
+            Column indices, or names when the model was fitted with ``feature_names_in_``.
+
+        Returns
+        -------
+        GaussianMixture
+            Fitted, over ``len(features)`` features (in the order given).  Its
+            ``covariance_type`` holds the marginal exactly: 'spherical' for spherical forms,
+            'diag' for axis-aligned ones, 'tied' for tied, else 'full'.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> gm = GaussianMixture(2, random_state=0).fit(np.random.RandomState(0).normal(size=(200, 3)))
+        >>> gm.marginal([0, 2]).means_.shape
+        (2, 2)
+        """
+        params = self._params(self.n_features_in_)
+        index = self._feature_index(features, "marginal")
+        return self._derived(marginal_params(params, index), index)
+
+    def conditional(self, features, values) -> "GaussianMixture":
+        """The mixture of the other features given ``X[:, features] = values``.
+
+        Component ``k``'s weight becomes proportional to ``weight_k N(values | mu_k[f],
+        S_k[f, f])``; its mean and covariance are the conditional ones,
+        ``mu_k[o] + S_k[o, f] S_k[f, f]^-1 (values - mu_k[f])`` and
+        ``S_k[o, o] - S_k[o, f] S_k[f, f]^-1 S_k[f, o]``.
+
+        Parameters
+        ----------
+        features : sequence of int or str
+            The features whose values are given (indices, or names).
+        values : array-like of shape (len(features),)
+
+        Returns
+        -------
+        GaussianMixture
+            Fitted, over the other features in increasing column order; its
+            ``covariance_type`` as for :meth:`marginal`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gaussmix import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> x = rng.normal(size=500)
+        >>> gm = GaussianMixture(1).fit(np.c_[x, 2 * x + 0.1 * rng.normal(size=500)])
+        >>> given = gm.conditional([0], [1.0])
+        >>> given.means_.round(1).tolist(), bool(given.covariances_[0, 0, 0] < 0.02)
+        ([[2.0]], True)
+        """
+        params = self._params(self.n_features_in_)
+        index = self._feature_index(features, "conditional")
+        if index.size == self.n_features_in_:
+            raise ValueError(f"conditional: every one of the {index.size} features is given; nothing is left to "
+                             "model.")
+        values = np.asarray(values, dtype=np.float64) if not _xp.is_torch(values) else _xp.to_host_float64(values)
+        if values.shape != (index.size,):
+            raise ValueError(f"conditional: values has shape {values.shape}, but {index.size} feature(s) are given; "
+                             f"expected shape ({index.size},).")
+        if not np.all(np.isfinite(values)):
+            raise ValueError("conditional: values must be finite (a NaN feature is not given: leave it out).")
+        order = np.argsort(index)
+        others = np.setdiff1d(np.arange(self.n_features_in_), index)
+        return self._derived(conditional_params(params, index[order], values[order]), others)
+
+    def _feature_index(self, features, what: str) -> np.ndarray:
+        """``features`` as distinct column indices (names resolved), with clear errors."""
+        check_is_fitted(self)
+        d = self.n_features_in_
+        items = list(np.atleast_1d(np.asarray(features, dtype=object)).ravel()) if not isinstance(features, str) \
+            else [features]
+        if not items:
+            raise ValueError(f"{what}: features is empty; give at least one feature.")
+        names = list(getattr(self, "feature_names_in_", []))
+        index = []
+        for item in items:
+            if isinstance(item, str):
+                if item not in names:
+                    known = f"the model's features are {names}" if names else "the model was fitted without names"
+                    raise ValueError(f"{what}: unknown feature {item!r}; {known}.")
+                index.append(names.index(item))
+            elif isinstance(item, numbers.Integral) and not isinstance(item, (bool, np.bool_)):
+                if not 0 <= int(item) < d:
+                    raise ValueError(f"{what}: feature index {int(item)} is out of range for {d} features.")
+                index.append(int(item))
+            else:
+                raise ValueError(f"{what}: features must be column indices or names, got {item!r}.")
+        if len(set(index)) != len(index):
+            raise ValueError(f"{what}: features {items} name a feature twice.")
+        return np.asarray(index, dtype=np.intp)
+
+    def _derived(self, params: MixtureParams, features: np.ndarray) -> "GaussianMixture":
+        """A fitted GaussianMixture holding ``params`` over the given features of this model."""
+        model = GaussianMixture(params.n_components, covariance_type=params.covariance_type, tol=self.tol,
+                                reg_covar=self.reg_covar, random_state=self.random_state,
+                                nan_policy=self._nan_policy())
+        model._set_params(params, like=self.means_)
+        model.n_features_in_ = int(features.size)
+        if hasattr(self, "feature_names_in_"):
+            model.feature_names_in_ = np.asarray(self.feature_names_in_)[features]
+        model.converged_, model.n_iter_ = True, 0
+        model.lower_bound_, model.lower_bounds_ = float("nan"), []
+        model.n_incomplete_ = model.n_omitted_ = 0
+        return model
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw rows from the fitted mixture (a generative model).
@@ -670,6 +901,19 @@ class GaussianMixture(_BaseMixture):
         there chunk by chunk at every pass; tensors on another device are streamed the
         same way.  Results (fitted attributes, outputs) follow the *input's* library and
         device either way.  Needs ``pip install gaussmix[torch]``.
+    nan_policy : {'raise', 'omit', 'marginalize'}, default='raise'
+        What NaN in ``X`` means (see ``docs/missing-values.md``).  'raise': an error, as in
+        scikit-learn.  'omit': rows holding a NaN are skipped by the fit (the fit equals one on
+        the complete rows; ``n_omitted_`` counts them), and per-row outputs for them are NaN
+        (label -1).  'marginalize': NaN is a value missing at random, and EM is exact for it:
+        each row's E-step uses the density of its observed coordinates, and the M-step the
+        expected statistics given them (every covariance type, with ``sample_weight``);
+        ``lower_bound_`` is the mean observed-data log-likelihood, and never decreases.
+        Every method then takes incomplete rows (``score_samples`` is the log-density of the
+        observed coordinates), and :meth:`impute` fills them in.  Rows with nothing observed
+        take no part in the fit; their log-density is 0 and their responsibilities are the
+        weights.  The seeding rules (k-means, ...) run on the rows with something observed,
+        each NaN filled with its feature's mean.  Infinity stays an error.
 
     Attributes
     ----------
@@ -703,6 +947,11 @@ class GaussianMixture(_BaseMixture):
         ``shape`` (n_components, n_features), decreasing, with product one, and
         ``orientation`` (n_components, n_features, n_features), the eigenvectors ``D_k`` as
         columns.  Computed from ``covariances_`` for every covariance type.
+    n_incomplete_ : int
+        Rows of the training data holding a NaN (0 under ``nan_policy='raise'``).
+    n_omitted_ : int
+        Rows of the training data that took no part in the fit: those holding a NaN under
+        'omit', those with nothing observed under 'marginalize'.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -756,6 +1005,7 @@ class GaussianMixture(_BaseMixture):
         online_decay: float = 0.6,
         online_offset: float = 2.0,
         device=None,
+        nan_policy: str = "raise",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -776,6 +1026,7 @@ class GaussianMixture(_BaseMixture):
         self.online_decay = online_decay
         self.online_offset = online_offset
         self.device = device
+        self.nan_policy = nan_policy
 
     # ------------------------------------------------------------------ fitting
     def partial_fit(self, X, y=None, sample_weight=None) -> "GaussianMixture":
@@ -826,16 +1077,19 @@ class GaussianMixture(_BaseMixture):
         if fitted:
             params = self._params(X.shape[1])
         else:
-            n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
+            init_X, init_w = rows_for_init(_xp.to_numpy(X), weights, self._nan_policy())
+            n_support = init_X.shape[0] if init_w is None else int(np.count_nonzero(init_w))
             if n_support < self.n_components:
                 raise ValueError(
                     f"The first batch of partial_fit initializes the model and needs at least "
-                    f"n_components = {self.n_components} rows (with positive weight), got {n_support}."
+                    f"n_components = {self.n_components} rows (with positive weight, and something observed), "
+                    f"got {n_support}."
                 )
-            params = self._initial_params(data, check_random_state(self.random_state), self._user_init(X.shape[1]))
+            params = self._initial_params(self._array_data(_xp.asarray_like(init_X, X), init_w),
+                                          check_random_state(self.random_state), self._user_init(X.shape[1]))
         # One shift for the whole stream, so running and batch statistics add exactly.
         shift = params.default_shift() if running is None else running.shift
-        batch = data.reduce(EStep(params, data.dtype, shift=shift).stats)
+        batch = data.reduce(EStep.for_data(params, data, shift=shift).stats)
         running = blend(running, batch, step_size(t, self.online_decay, self.online_offset))
         params, _ = mstep_reseeding(running, self.covariance_type, self.reg_covar, nk_floor(data.dtype),
                                     f"partial_fit batch {t + 1}", previous=params.covariances)

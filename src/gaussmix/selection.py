@@ -31,13 +31,15 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from . import _xp
 from ._validation import check_estimator_params, check_rows, check_sample_weight
 from .core import (EStep, MixtureParams, information_criteria, initial_params, n_free_parameters, reduce_many,
                    run_em_many)
 from .covariance import ALIASES, COVARIANCE_NAMES, canonical_name, expand_covariance_types
 from .covariance._linalg import smallest_eigenvalues
 from .data import ArrayData, chunk_rows_for
-from .estimator import GaussianMixture
+from .core.missing import counted_rows, rows_for_init
+from .estimator import GaussianMixture, _with_nan_policy
 from .exceptions import ConvergenceWarning, InvalidParameterError
 
 __all__ = ["CRITERIA", "Candidate", "GaussianMixtureIC", "SelectionResult", "select"]
@@ -46,7 +48,7 @@ __all__ = ["CRITERIA", "Candidate", "GaussianMixtureIC", "SelectionResult", "sel
 CRITERIA = ("bic", "aic", "icl")
 
 #: GaussianMixture parameters that :func:`select` passes on to every candidate
-_FIT_PARAMS = ("tol", "reg_covar", "max_iter", "init_params", "chunk_size", "n_jobs")
+_FIT_PARAMS = ("tol", "reg_covar", "max_iter", "init_params", "chunk_size", "n_jobs", "nan_policy")
 
 
 @dataclass(frozen=True)
@@ -291,12 +293,16 @@ class _Score:
         return _Score(self.loglik + other.loglik, self.entropy + other.entropy, self.n + other.n)
 
 
-def _scorer(params: MixtureParams, dtype):
-    estep = EStep(params, dtype)
+def _scorer(params: MixtureParams, data):
+    estep = EStep.for_data(params, data)
 
     def score(X, w):
         log_norm, resp = estep.log_prob_and_resp(X)
         row_entropy = -np.sum(xlogy(resp, resp), axis=1, dtype=np.float64)
+        counted = counted_rows(estep.nan_policy, X, _xp.to_numpy(log_norm))
+        if counted is not None:  # rows omitted, or with nothing observed: not counted
+            log_norm, row_entropy = np.where(counted, _xp.to_numpy(log_norm), 0.0), np.where(counted, row_entropy, 0)
+            w = counted.astype(np.float64) if w is None else np.where(counted, _xp.to_numpy(w), 0.0)
         if w is None:
             return _Score(float(np.sum(log_norm, dtype=np.float64)), float(np.sum(row_entropy)), float(len(X)))
         w64 = w.astype(np.float64)
@@ -363,8 +369,10 @@ def select(
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights (arrays only).
     **fit_params
-        ``tol``, ``reg_covar``, ``max_iter``, ``init_params``, ``chunk_size``, ``n_jobs``: as for
-        :class:`gaussmix.GaussianMixture`, shared by every candidate; the defaults differ for
+        ``tol``, ``reg_covar``, ``max_iter``, ``init_params``, ``chunk_size``, ``n_jobs``,
+        ``nan_policy``: as for :class:`gaussmix.GaussianMixture`, shared by every candidate (with
+        'marginalize' the criteria use the observed-data likelihood and count the rows with
+        something observed); the defaults differ for
         selection: ``init_params="hierarchical"``, ``max_iter=300`` and
         ``tol=min(1e-3, 1e-3 / n_samples)`` (the BIC, ``2 n`` times the mean log-likelihood,
         then moves by at most ~0.002 in the last iteration).
@@ -416,21 +424,30 @@ def select(
         check_estimator_params(GaussianMixture(n_components=max(ks), covariance_type=t, **estimator_kwargs))
 
     feature_names = None
+    nan_policy = fit_params.get("nan_policy", "raise")
+    init_data = None
     if _is_data_source(X):
         if sample_weight is not None:
             raise ValueError("sample_weight must be None when X is a data source: the source carries its weights.")
-        data = X
+        data = _with_nan_policy(X, nan_policy)
         n_support = data.n_samples
     else:
-        template = GaussianMixture()
-        X = check_rows(template, X, reset=True, ensure_min_samples=2)
+        template = GaussianMixture(nan_policy=nan_policy)
+        X = check_rows(template, X, reset=True, ensure_min_samples=2, allow_nan=nan_policy != "raise")
         feature_names = getattr(template, "feature_names_in_", None)
         weights = check_sample_weight(sample_weight, X)
-        n_support = X.shape[0] if weights is None else int(np.count_nonzero(weights))
         # Chunks sized for the widest candidate's design.
         rows = fit_params.get("chunk_size") or min(
             chunk_rows_for(t, max(ks), X.shape[1], X.dtype.itemsize) for t in types)
-        data = ArrayData(X, weights, rows, n_jobs=fit_params.get("n_jobs"))
+        data = ArrayData(X, weights, rows, n_jobs=fit_params.get("n_jobs"), nan_policy=nan_policy)
+        if nan_policy != "raise":  # the seeding rules take no NaN; 'omit' fits the complete rows alone
+            init_data = ArrayData(*rows_for_init(X, weights, nan_policy), rows, n_jobs=fit_params.get("n_jobs"),
+                                  nan_policy=nan_policy)
+            if nan_policy == "omit":
+                data = init_data
+        counted = data if init_data is None else init_data
+        n_support = counted.n_samples if counted.sample_weight is None else int(
+            np.count_nonzero(counted.sample_weight))
     if max(ks) > n_support:
         what = "n_samples" if sample_weight is None else "the number of samples with positive weight"
         raise ValueError(f"Expected n_samples >= n_components but got n_components = {max(ks)}, {what} = {n_support}")
@@ -444,7 +461,7 @@ def select(
     max_iter = fit_params.get("max_iter", 300)
     init_params = fit_params.get("init_params", "hierarchical")
 
-    init_data, after_sample = data, None
+    init_data, after_sample = (data if init_data is None else init_data), None
     if hasattr(data, "init_sample"):
         # A file, chunk or Dask source initializes on a bounded in-memory sample, as
         # GaussianMixture.fit does.  It is drawn once; with an int random_state every
@@ -455,6 +472,9 @@ def select(
                 fit_params.get("n_jobs"))
         sampler = _candidate_rng(random_state)
         init_data = data.init_sample(sampler)
+        if nan_policy != "raise":
+            init_data = ArrayData(*rows_for_init(init_data.X, init_data.sample_weight, nan_policy),
+                                  init_data.chunk_rows, n_jobs=init_data.n_jobs)
         if isinstance(random_state, numbers.Integral):
             after_sample = sampler.get_state()
 
@@ -499,7 +519,7 @@ def select(
             kept[gi] = outcome
 
     fitted = [i for i, o in enumerate(kept) if o[5] is None]
-    scores = reduce_many(data, [_scorer(kept[i][0], data.dtype) for i in fitted]) if fitted else []
+    scores = reduce_many(data, [_scorer(kept[i][0], data) for i in fitted]) if fitted else []
     n_passes += bool(fitted)
     score_of = dict(zip(fitted, scores))
 

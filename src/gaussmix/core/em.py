@@ -192,7 +192,7 @@ def run_em_many(
             if not active:
                 break
             # E-step: one pass over the data reduces every running candidate to statistics.
-            esteps = [EStep(update.e_step_params(runs[i].params), data.dtype) for i in active]
+            esteps = [EStep.for_data(update.e_step_params(runs[i].params), data) for i in active]
             all_stats = reduce_many(data, [estep.stats for estep in esteps])
             for i, estep, stats in zip(active, esteps, all_stats):
                 run = runs[i]

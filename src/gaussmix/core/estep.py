@@ -40,6 +40,7 @@ import numpy as np
 from .. import _xp
 from ..covariance._linalg import smallest_eigenvalues
 from .params import MixtureParams
+from .missing import NAN_POLICIES, IncompleteKernel
 from .stats import SufficientStats, design
 
 #: a component is centred on its own mean when the estimated relative rounding error of
@@ -79,6 +80,13 @@ class EStep:
         component centred on its own mean (see the module docstring) about that mean,
         so :attr:`stats_shift` is then per component.  Given (``partial_fit`` keeps its
         running statistics about one fixed shift), every statistic is about ``shift``.
+    nan_policy : {'raise', 'omit', 'marginalize'}, default='raise'
+        What rows with missing values (NaN) are.  'raise': there are none (the estimators
+        check chunks first; nothing is looked for).  'omit': they are left out of the
+        statistics, and their per-row results are NaN (labels -1).  'marginalize': they are
+        evaluated exactly, by the marginal and conditional Gaussians of
+        :mod:`gaussmix.core.missing` (EM for data missing at random).  Either way the
+        complete rows of a chunk stay in the shared products.
 
     Attributes
     ----------
@@ -99,8 +107,13 @@ class EStep:
            [0.011, 0.989]])
     """
 
-    def __init__(self, params: MixtureParams, dtype=np.float64, shift: np.ndarray | None = None):
+    def __init__(self, params: MixtureParams, dtype=np.float64, shift: np.ndarray | None = None,
+                 nan_policy: str = "raise"):
         self.params = params
+        if nan_policy not in NAN_POLICIES:
+            raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}.")
+        self.nan_policy = nan_policy
+        self._incomplete_kernel = None
         self.dtype = np.dtype(dtype)
         cov = params.covariance
         explicit = shift is not None
@@ -181,6 +194,12 @@ class EStep:
         self._n_quadratic = cov.n_quadratic(d)
         self._log_negligible = math.log(_NEGLIGIBLE[self.dtype])
         self._on_device: dict = {}
+
+    @classmethod
+    def for_data(cls, params: MixtureParams, data, shift: np.ndarray | None = None) -> "EStep":
+        """The E-step of ``params`` for the chunks of a data source (its dtype; missing values
+        when the source lets them through, see its ``nan_policy``)."""
+        return cls(params, data.dtype, shift=shift, nan_policy=getattr(data, "nan_policy", "raise"))
 
     def _constants(self, X):
         """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants, own_residuals, bounds)``
@@ -285,7 +304,14 @@ class EStep:
 
     # ------------------------------------------------------------- by row
     def weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
-        """``log p(x | k) + log weight_k``, shape ``(n_rows, n_components)``."""
+        """``log p(x | k) + log weight_k``, shape ``(n_rows, n_components)``.
+
+        For a row with missing values, ``p`` is the density of its observed coordinates.
+        """
+        return self._by_row(X, self._weighted_log_prob, lambda rows: rows.log_prob, (self._n_components,),
+                            np.float64, math.nan)
+
+    def _weighted_log_prob(self, X):
         log_prob_t = self._in_order(self._log_prob_t(X)[0])
         if self._zero_weight.any():
             zero = _xp.asarray_like(self._zero_weight[:, None], log_prob_t, np.bool_)
@@ -295,8 +321,19 @@ class EStep:
     def log_prob_and_resp(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-row log density ``(n_rows,)`` and responsibilities ``(n_rows, n_components)``.
 
-        The responsibilities are a transposed view of a ``(n_components, n_rows)`` array.
+        The responsibilities are a transposed view of a ``(n_components, n_rows)`` array
+        (when no row of the chunk has a missing value).
         """
+        split = self._split(X)
+        if split is None:
+            return self._log_prob_and_resp(X)
+        log_norm = self._merge(X, split, lambda Xc: self._log_prob_and_resp(Xc)[0],
+                               lambda rows: rows.responsibilities()[0], (), self.dtype, math.nan)
+        resp = self._merge(X, split, lambda Xc: self._log_prob_and_resp(Xc)[1],
+                           lambda rows: rows.responsibilities()[1], (self._n_components,), self.dtype, math.nan)
+        return log_norm, resp
+
+    def _log_prob_and_resp(self, X):
         resp_t = self._log_prob_t(X)[0]
         log_norm = self._normalise_t(resp_t)
         return log_norm, self._in_order(resp_t).T
@@ -306,7 +343,11 @@ class EStep:
         return self.log_prob_and_resp(X)[1]
 
     def score_samples(self, X: np.ndarray) -> np.ndarray:
-        """Log density of the mixture at each row."""
+        """Log density of the mixture at each row (of its observed coordinates, when some are missing)."""
+        return self._by_row(X, self._score_samples, lambda rows: rows.responsibilities()[0], (), self.dtype,
+                            math.nan)
+
+    def _score_samples(self, X):
         log_prob = self._log_prob_t(X)[0]
         xp = _xp.namespace(log_prob)
         row_max = xp.max(log_prob, axis=0)
@@ -316,9 +357,68 @@ class EStep:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Most probable component of each row."""
+        return self._by_row(X, self._predict, lambda rows: np.argmax(rows.log_prob, axis=1), (), np.int64, -1)
+
+    def _predict(self, X):
         log_prob = self._log_prob_t(X)[0]
         best = _xp.namespace(log_prob).argmax(log_prob, axis=0)
         return best if not self.own else _xp.asarray_like(self._order, best)[best]
+
+    # ------------------------------------------------------- missing values
+    def _split(self, X):
+        """None when no row of the chunk has a missing value; else ``(complete, incomplete, rows)``:
+        the rows' positions (NumPy) and the incomplete ones evaluated (an
+        :class:`~gaussmix.core.missing.IncompleteRows`; None when they are omitted)."""
+        if self.nan_policy == "raise":
+            return None
+        X = self._rows(X)
+        if isinstance(X, np.ndarray):
+            nan_rows = np.isnan(X).any(axis=1)
+            if not nan_rows.any():
+                return None
+        else:
+            nan_rows_t = X.isnan().any(dim=1)
+            if not bool(nan_rows_t.any()):
+                return None
+            nan_rows = _xp.to_numpy(nan_rows_t)
+        incomplete = np.flatnonzero(nan_rows)
+        complete = np.flatnonzero(~nan_rows)
+        if self.nan_policy == "omit":
+            return complete, incomplete, None
+        if self._incomplete_kernel is None:  # a race between threads only builds it twice
+            self._incomplete_kernel = IncompleteKernel(self.params)
+        rows = self._incomplete_kernel.evaluate(_xp.to_host_float64(_xp.take_rows(X, self._index(incomplete, X))))
+        return complete, incomplete, rows
+
+    @staticmethod
+    def _index(positions: np.ndarray, X):
+        return positions if isinstance(X, np.ndarray) else _xp.asarray_like(positions, X, np.int64)
+
+    def _by_row(self, X, complete_fn, incomplete_fn, tail, dtype, omitted):
+        """A per-row result: ``complete_fn`` on the complete rows, ``incomplete_fn`` on the others
+        (``omitted`` when they are omitted)."""
+        split = self._split(X)
+        if split is None:
+            return complete_fn(X)
+        return self._merge(X, split, complete_fn, incomplete_fn, tail, dtype, omitted)
+
+    def _merge(self, X, split, complete_fn, incomplete_fn, tail, dtype, omitted):
+        X = self._rows(X)
+        complete, incomplete, rows = split
+        out = np.empty((X.shape[0], *tail), dtype=dtype)
+        if complete.size:
+            out[complete] = _xp.to_numpy(complete_fn(_xp.take_rows(X, self._index(complete, X))))
+        out[incomplete] = omitted if rows is None else incomplete_fn(rows)
+        return out if isinstance(X, np.ndarray) else _xp.asarray_like(out, X, dtype)
+
+    def _incomplete_stats(self, rows, weights) -> SufficientStats:
+        """The expected statistics of rows with missing values, about :attr:`stats_shift`."""
+        log_norm, resp = rows.responsibilities()
+        w = None if weights is None else _xp.to_host_float64(weights)
+        centres = np.broadcast_to(self.stats_shift, self.params.means.shape)
+        n, nk, s1, s2 = rows.moments(resp, w, centres)
+        loglik = float(np.sum(log_norm) if w is None else w @ log_norm)
+        return SufficientStats(self.stats_shift, n, nk, s1, self._cov.moments_from_dense(s2), loglik)
 
     def _in_order(self, per_component_t):
         """Rows of a ``(n_components, n_rows)`` chunk result in the parameters' component order."""
@@ -327,7 +427,27 @@ class EStep:
         return per_component_t[_xp.asarray_like(self._inverse, per_component_t, np.intp)]
 
     def stats(self, X: np.ndarray, weights: np.ndarray | None = None) -> SufficientStats:
-        """E-step and reduction: this chunk's :class:`SufficientStats` under the parameters."""
+        """E-step and reduction: this chunk's :class:`SufficientStats` under the parameters.
+
+        Rows with missing values (``incomplete=True``) contribute their expected statistics;
+        a row with nothing observed contributes nothing (see :mod:`gaussmix.core.missing`).
+        """
+        split = self._split(X)
+        if split is not None:
+            X = self._rows(X)
+            complete, incomplete, rows = split
+            k, d = self.params.means.shape
+            total = SufficientStats.zeros(self._cov, k, d, self.stats_shift) if rows is None else \
+                self._incomplete_stats(rows, None if weights is None else
+                                       _xp.take_rows(weights, self._index(incomplete, X)))
+            if complete.size:
+                index = self._index(complete, X)
+                total = self._stats(_xp.take_rows(X, index), None if weights is None else
+                                    _xp.take_rows(weights, index)) + total
+            return total
+        return self._stats(X, weights)
+
+    def _stats(self, X, weights) -> SufficientStats:
         X = self._rows(X)
         wresp_t, design_t, band = self._log_prob_t(X)
         log_norm = self._normalise_t(wresp_t)

@@ -265,6 +265,15 @@ class CovarianceType(ABC):
         """
 
     @abstractmethod
+    def moments_from_dense(self, s2_dense: np.ndarray) -> np.ndarray:
+        """This type's ``s2`` (:meth:`moment_shape`) from every component's full second moments.
+
+        ``s2_dense`` (n_components, n_features, n_features), float64: the moments of rows whose
+        second moments are not products of a row with itself (expected moments of rows with
+        missing values, see :mod:`gaussmix.core.missing`).
+        """
+
+    @abstractmethod
     def split(self, covariances: np.ndarray, k: int, j: int, reg_covar: float,
               n_features: int) -> tuple[np.ndarray, np.ndarray]:
         """Split component ``k`` in two along its principal axis, the second half going to ``j``.

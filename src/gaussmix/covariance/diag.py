@@ -69,6 +69,9 @@ class DiagCovariance(CovarianceType):
     def unwhiten(self, s1_y, s2_y, unwhitening):
         return s1_y * unwhitening, s2_y * unwhitening**2
 
+    def moments_from_dense(self, s2_dense):
+        return np.diagonal(s2_dense, axis1=1, axis2=2).copy()
+
     def moments_about(self, nk, s1, s2, offset):
         return s1 + nk[:, None] * offset, s2 + 2.0 * s1 * offset + nk[:, None] * offset**2
 

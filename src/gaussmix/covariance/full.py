@@ -93,6 +93,9 @@ class FullCovariance(CovarianceType):
         s1 = np.einsum("kab,kb->ka", unwhitening, s1_y)
         return s1, _linalg.symmetrize(unwhitening @ s2_y @ np.swapaxes(unwhitening, 1, 2))
 
+    def moments_from_dense(self, s2_dense):
+        return s2_dense
+
     def moments_about(self, nk, s1, s2, offset):
         cross = s1[:, :, None] * offset[:, None, :]
         outer = offset[:, :, None] * offset[:, None, :]

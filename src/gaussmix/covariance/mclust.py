@@ -764,6 +764,9 @@ class _DiagonalForm(_Form, CovarianceType):
     def moment_shape(self, n_components, n_features):
         return (n_components, n_features)
 
+    def moments_from_dense(self, s2_dense):
+        return _DIAG.moments_from_dense(s2_dense)
+
     def identity(self, n_components, n_features):
         return np.broadcast_to(np.eye(n_features), self.shape(n_components, n_features)).copy()
 

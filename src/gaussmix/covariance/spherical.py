@@ -56,6 +56,9 @@ class SphericalCovariance(DiagCovariance):
     def unwhiten(self, s1_y, s2_y, unwhitening):
         return s1_y * unwhitening[:, None], s2_y * unwhitening**2
 
+    def moments_from_dense(self, s2_dense):
+        return np.trace(s2_dense, axis1=1, axis2=2)
+
     def moments_about(self, nk, s1, s2, offset):
         return s1 + nk[:, None] * offset, s2 + 2.0 * np.sum(s1 * offset, axis=1) + nk * np.sum(offset**2, axis=1)
 

@@ -108,6 +108,9 @@ class TiedCovariance(CovarianceType):
         offset, _ = _linalg.split_along(covariances, reg_covar)
         return offset, np.array(covariances)
 
+    def moments_from_dense(self, s2_dense):
+        return s2_dense.sum(axis=0)  # the total scatter: every component's share
+
     def dense(self, covariances, n_components, n_features):
         return np.repeat(np.asarray(covariances)[None], n_components, axis=0)
 

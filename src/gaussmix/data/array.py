@@ -76,6 +76,9 @@ class ChunkedRows:
     """
 
     n_jobs: int | None = None
+    #: what the E-step does with rows holding NaN ('raise': the source holds none; see
+    #: :class:`gaussmix.core.EStep`).  Set by the estimators, which check in-memory rows first.
+    nan_policy: str = "raise"
 
     def chunks(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray | None]]:  # pragma: no cover
         raise NotImplementedError
@@ -113,6 +116,8 @@ class ArrayData(ChunkedRows):
     n_jobs : int or None
         Threads that process chunks (None: every available CPU).  Results do not depend
         on it: chunk boundaries do not, and chunk results are added in row order.
+    nan_policy : {'raise', 'omit', 'marginalize'}
+        What the E-step does with rows holding NaN (see :class:`gaussmix.core.EStep`).
 
     Examples
     --------
@@ -125,8 +130,9 @@ class ArrayData(ChunkedRows):
     """
 
     def __init__(self, X: np.ndarray, sample_weight: np.ndarray | None = None, chunk_rows: int | None = None,
-                 row_width: int = 1, n_jobs: int | None = None):
+                 row_width: int = 1, n_jobs: int | None = None, nan_policy: str = "raise"):
         self.X = X
+        self.nan_policy = nan_policy
         self.sample_weight = sample_weight
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype

@@ -40,8 +40,8 @@ def is_dask_collection(X) -> bool:
     return hasattr(X, "__dask_graph__")
 
 
-def _block_call(fn, X, w, index, start, n_features, dtype, rows):
-    X, w = check_chunk(X, w, n_features, dtype, index, start, "Dask collection")
+def _block_call(fn, X, w, index, start, n_features, dtype, rows, nan_ok=False):
+    X, w = check_chunk(X, w, n_features, dtype, index, start, "Dask collection", nan_ok=nan_ok)
     # A block can be far bigger than a chunk: visit it in chunks, on the worker's thread.
     return ArrayData(X, w, rows, n_jobs=1).reduce(fn)
 
@@ -83,6 +83,8 @@ class DaskData:
     """
 
     name = "Dask collection"
+    #: what the E-step does with rows holding NaN (set by the estimators; 'raise': blocks must be finite)
+    nan_policy = "raise"
 
     def __init__(self, X, sample_weight=None):
         _dask()
@@ -127,7 +129,8 @@ class DaskData:
         # The function (an E-step with its parameters) is one task that every block reads.
         fn_task = dask.delayed(_identity, pure=True)(fn)
         return [
-            dask.delayed(_block_call, pure=True)(fn_task, b, w, i, int(s), self.n_features, self.dtype, self._rows)
+            dask.delayed(_block_call, pure=True)(fn_task, b, w, i, int(s), self.n_features, self.dtype, self._rows,
+                                                 self.nan_policy != "raise")
             for i, (b, w, s) in enumerate(zip(blocks, weights, starts))
         ]
 
@@ -165,5 +168,6 @@ class DaskData:
             index = np.unique(rng.randint(0, self.n_samples, size=size))
             X = self.X[index].compute()
             w = None if self.sample_weight is None else self.sample_weight[index].compute()
-        X, w = check_chunk(X, w, self.n_features, self.dtype, 0, 0, "initialization sample of the Dask collection")
+        X, w = check_chunk(X, w, self.n_features, self.dtype, 0, 0, "initialization sample of the Dask collection",
+                           nan_ok=self.nan_policy != "raise")
         return ArrayData(X, w)

@@ -11,7 +11,10 @@ rows may be unknown until a first pass has been made (CSV files, generators):
 ``n_samples`` then makes that pass when asked.
 
 Rows holding NaN, infinity or a missing value (in a feature or in the weight) are
-*invalid*.  ``on_invalid="raise"`` (the default) refuses them with an
+*invalid*, except that a missing feature value (NaN, an empty CSV cell, a Parquet null) is
+served as NaN when the source's ``nan_policy`` is 'omit' or 'marginalize' (the estimators
+set it on a copy of the source from their own ``nan_policy``; the E-step then omits or
+marginalizes those rows).  ``on_invalid="raise"`` (the default) refuses them with an
 :class:`~gaussmix.exceptions.InvalidRowsError` that counts them and names the first;
 ``on_invalid="drop"`` skips them on every pass, so the source serves only the valid
 rows (``n_samples`` counts those; ``n_invalid`` says how many were skipped).
@@ -76,6 +79,7 @@ class StreamedSource(ChunkedRows):
     chunk_rows: int | None = None
     n_jobs: int | None = None
     on_invalid: str = "raise"
+    nan_policy: str = "raise"
     n_invalid: int | None = None
     progress: Callable[[int, int], None] | None = None
     _n_samples: int | None = None
@@ -122,7 +126,7 @@ class StreamedSource(ChunkedRows):
             first, read = read, read + X.shape[0]
             if progress is not None:
                 progress(read, pass_index)
-            invalid = invalid_rows(X, w)
+            invalid = invalid_rows(X, w, nan_ok=self.nan_policy != "raise")
             kept = None
             if invalid is not None:
                 if self.on_invalid != "drop":
@@ -169,12 +173,13 @@ class StreamedSource(ChunkedRows):
             X, w = item if isinstance(item, tuple) else (item, None)
             X = np.asarray(X)
             if X.ndim == 2 and X.dtype.kind in "biuf" and X.shape[1] == self.n_features:
-                more = invalid_rows(X, None if w is None else np.asarray(w))
+                more = invalid_rows(X, None if w is None else np.asarray(w), nan_ok=self.nan_policy != "raise")
                 count += 0 if more is None else int(more.sum())
         rows = "1 row" if count == 1 else f"{count} rows"
         return InvalidRowsError(
             f"chunk {index} (rows from {read}) of the {self.name} contains NaN, infinity or a missing value at "
-            f"row {first} ({rows} of the {self.name} in all; on_invalid='drop' skips them).",
+            f"row {first} ({rows} of the {self.name} in all; on_invalid='drop' skips them, and an estimator's "
+            "nan_policy='marginalize' fits rows with missing values).",
             n_invalid=count, first_row=first)
 
     # ----------------------------------------------------------- initialization
@@ -218,11 +223,13 @@ class StreamedSource(ChunkedRows):
         return ArrayData(X, w, self.chunk_rows or self._rows_hint, n_jobs=self.n_jobs)
 
 
-def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str, check_finite: bool = True):
+def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str, check_finite: bool = True,
+                nan_ok: bool = False):
     """One chunk as ``(X, w)`` in ``dtype``; clear errors naming the chunk and row.
 
     ``check_finite=False`` leaves NaN and infinity (and negative weights, which may sit
-    on rows about to be dropped) to the caller.
+    on rows about to be dropped) to the caller; ``nan_ok`` lets NaN features through
+    (missing values, for an E-step that omits or marginalizes them).
     """
     X = np.asarray(X)
     where = f"chunk {index} (rows from {start}) of the {name}"
@@ -236,7 +243,7 @@ def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str,
         raise TypeError(f"{where} has non-numeric dtype {X.dtype}.")
     X = cast_in_range(X, dtype, where)
     if check_finite:
-        _check_finite(X, where, start)
+        _check_finite(X, where, start, nan_ok)
     if w is not None:
         w = np.asarray(w)
         if w.dtype.kind not in "biuf":
@@ -252,8 +259,10 @@ def check_chunk(X, w, n_features: int, dtype, index: int, start: int, name: str,
     return X, w
 
 
-def invalid_rows(X: np.ndarray, w: np.ndarray | None) -> np.ndarray | None:
+def invalid_rows(X: np.ndarray, w: np.ndarray | None, nan_ok: bool = False) -> np.ndarray | None:
     """Mask of the rows holding NaN or infinity in ``X`` or in their weight; None if there are none.
+
+    ``nan_ok``: NaN in ``X`` (a missing value) does not make a row invalid; infinity does.
 
     Examples
     --------
@@ -265,7 +274,7 @@ def invalid_rows(X: np.ndarray, w: np.ndarray | None) -> np.ndarray | None:
     if X.dtype.kind not in "fc":  # integers and booleans are always finite
         invalid = None
     else:
-        finite = np.isfinite(X).all(axis=1)
+        finite = (~np.isinf(X) if nan_ok else np.isfinite(X)).all(axis=1)
         invalid = None if finite.all() else ~finite
     if w is not None and w.dtype.kind in "fc":
         finite_w = np.isfinite(w)
@@ -274,11 +283,12 @@ def invalid_rows(X: np.ndarray, w: np.ndarray | None) -> np.ndarray | None:
     return invalid
 
 
-def _check_finite(X: np.ndarray, where: str, start: int) -> None:
-    finite = np.isfinite(X).all(axis=1)
+def _check_finite(X: np.ndarray, where: str, start: int, nan_ok: bool = False) -> None:
+    finite = (~np.isinf(X) if nan_ok else np.isfinite(X)).all(axis=1)
     if not finite.all():
         row = start + int(np.flatnonzero(~finite)[0])
-        raise ValueError(f"{where} contains NaN, infinity or a missing value at row {row}.")
+        raise ValueError(f"{where} contains NaN, infinity or a missing value at row {row} (an estimator's "
+                         "nan_policy='marginalize' fits rows with missing values).")
 
 
 def check_on_invalid(on_invalid) -> str:

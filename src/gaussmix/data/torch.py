@@ -96,8 +96,9 @@ class TorchData(ChunkedRows):
     """
 
     def __init__(self, X, sample_weight: np.ndarray | None = None, chunk_rows: int | None = None,
-                 row_width: int = 1, device=None):
+                 row_width: int = 1, device=None, nan_policy: str = "raise"):
         torch = import_torch()
+        self.nan_policy = nan_policy
         self.dtype = _xp.numpy_dtype(X)
         self.n_samples, self.n_features = X.shape
         if device is None:
