@@ -53,6 +53,7 @@ import numpy as np
 from . import __version__
 from ._files import check_new, move_into_place, new_temp, open_npy
 from .core import information_criteria
+from .core.missing import NAN_POLICIES, counted_rows
 from .core.variational import PRIOR_TYPES
 from .covariance import COVARIANCE_NAMES, SKLEARN_NAMES, expand_covariance_types, get_covariance
 
@@ -83,7 +84,8 @@ class _Run:
         if isinstance(exc, InvalidRowsError) and exc.n_invalid is not None:
             rows = "1 row holds" if exc.n_invalid == 1 else f"{exc.n_invalid:,} rows hold"
             return (f"{self.data}: {rows} NaN, infinity or a missing value (the first is row {exc.first_row}, "
-                    "counting data rows from 0); pass --drop-invalid to skip them.")
+                    "counting data rows from 0); pass --drop-invalid to skip them, or --nan-policy marginalize to "
+                    "fit missing values.")
         return _one_line(exc) or type(exc).__name__
 
     def note(self, message: str) -> None:
@@ -299,6 +301,13 @@ def _data_options(fn=None, *, model: bool = False):
     default = ("Default: the model's features when it has names (it was fitted on CSV or Parquet), else every "
                "column but --weights-column.") if model else "Default: every column but --weights-column."
     fn = click.option("--float32", is_flag=True, help="Process the data in float32 (statistics stay float64).")(fn)
+    policy_default = "the model's (as it was fitted)" if model else "raise"
+    fn = click.option("--nan-policy", type=click.Choice(NAN_POLICIES), default=None, expose_value=False,
+                      callback=_remember_nan_policy,
+                      help="What a NaN, an empty CSV cell or a Parquet null is: 'raise' refuses the row, 'omit' "
+                           "leaves it out of the fit (its outputs are empty / -1), 'marginalize' treats it as a "
+                           "value missing at random (exact EM; outputs use the observed values).  "
+                           f"[default: {policy_default}]")(fn)
     fn = click.option("--drop-invalid", is_flag=True,
                       help="Skip rows holding NaN, infinity or a missing value (default: refuse them).")(fn)
     fn = click.option("--weights-column", metavar="NAME", help="A column of per-row sample weights.")(fn)
@@ -307,8 +316,15 @@ def _data_options(fn=None, *, model: bool = False):
     return fn
 
 
+def _remember_nan_policy(ctx, param, value):
+    """--nan-policy is read by :func:`_open_data`, so that no command repeats it."""
+    ctx.meta["nan_policy"] = value
+    return value
+
+
 def _open_data(run: _Run, path, columns, weights_column, drop_invalid, float32, model=None):
-    """``DATA`` as a file source (:func:`gaussmix.from_file`)."""
+    """``DATA`` as a file source (:func:`gaussmix.from_file`), serving missing values as --nan-policy
+    (or the model's nan_policy) says."""
     from .data import from_file
 
     path = run.data = Path(path)
@@ -321,6 +337,8 @@ def _open_data(run: _Run, path, columns, weights_column, drop_invalid, float32, 
     if model is not None and source.n_features != model.n_features_in_:
         raise ValueError(f"{path} has {source.n_features} feature columns but the model was fitted on "
                          f"{model.n_features_in_}; choose them with --columns.")
+    policy = click.get_current_context().meta.get("nan_policy")
+    source.nan_policy = policy or (getattr(model, "nan_policy", "raise") if model is not None else "raise")
     return source
 
 
@@ -468,18 +486,18 @@ class _RowWriter:
 
 def _write_rows(source, fn, writer: _RowWriter | None, n_jobs, on_block=None) -> None:
     """``fn(X_chunk)`` on every chunk of ``source`` (on threads), in row order, to ``writer``;
-    ``on_block(result, w_chunk)`` sees every result too."""
+    ``on_block(result, w_chunk, X_chunk)`` sees every result too."""
     from ._parallel import ordered_map
 
     def work(chunk):
-        return fn(chunk[2]), chunk[3]
+        return fn(chunk[2]), chunk[3], chunk[2]
 
     try:
-        for result, w in ordered_map(work, source.chunks(), n_jobs):
+        for result, w, X in ordered_map(work, source.chunks(), n_jobs):
             if writer is not None:
                 writer.write(result)
             if on_block is not None:
-                on_block(result, w)
+                on_block(result, w, X)
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -498,14 +516,19 @@ def _n_rows_for(path, source) -> int | None:
 class _Totals:
     """Weighted log-likelihood sum and total weight, accumulated block by block in float64."""
 
-    def __init__(self):
+    def __init__(self, nan_policy: str = "raise"):
         self.loglik = 0.0
         self.n = 0.0
         self.rows = 0
+        self.nan_policy = nan_policy
 
-    def __call__(self, log_density, w):
+    def __call__(self, log_density, w, X=None):
         log_density = np.asarray(log_density, dtype=np.float64)
         self.rows += log_density.shape[0]
+        counted = None if X is None else counted_rows(self.nan_policy, X, log_density)
+        if counted is not None:  # rows omitted, or with nothing observed (--nan-policy): not counted
+            log_density = np.where(counted, log_density, 0.0)
+            w = counted if w is None else np.where(counted, np.asarray(w, dtype=np.float64), 0.0)
         if w is None:
             self.loglik += float(log_density.sum())
             self.n += log_density.shape[0]
@@ -533,13 +556,25 @@ def _criteria(params, totals: _Totals, bayesian: bool = False) -> dict:
     }
 
 
+def _keep_scored(densities: list, weights: list, block, w, X, nan_policy: str) -> None:
+    """Collect a block's log-densities (and weights) for a quantile, leaving out the rows that take
+    no part in a fit (omitted, or with nothing observed)."""
+    block = np.asarray(block, dtype=np.float64)
+    w = None if w is None else np.asarray(w, dtype=np.float64)
+    counted = counted_rows(nan_policy, X, block)
+    if counted is not None:
+        block, w = block[counted], None if w is None else w[counted]
+    densities.append(block)
+    weights.append(w)
+
+
 def _score_pass(source, model, writer=None, n_jobs=None) -> dict:
     """One pass: per-row log-densities (to ``writer``) and the criteria."""
     from .core import EStep
 
     params = _params(model)
-    totals = _Totals()
-    _write_rows(source, EStep(params, source.dtype).score_samples, writer, n_jobs, totals)
+    totals = _Totals(getattr(source, "nan_policy", "raise"))
+    _write_rows(source, EStep.for_data(params, source).score_samples, writer, n_jobs, totals)
     return _criteria(params, totals, _is_bayesian(model))
 
 
@@ -718,6 +753,7 @@ def fit_command(run, data, n_components, covariance_type, n_init, init_params, m
     source = _open_data(run, data, columns, weights_column, drop_invalid, float32)
     common = dict(n_components=n_components, covariance_type=covariance_type, tol=tol, reg_covar=reg_covar,
                   max_iter=max_iter, n_init=n_init, init_params=init_params, random_state=seed, n_jobs=n_jobs)
+    common["nan_policy"] = source.nan_policy
     model = BayesianGaussianMixture(**common, **given) if bayesian else GaussianMixture(**common)
     with _Progress(source, "fit", run):
         model.fit(source)
@@ -729,7 +765,9 @@ def fit_command(run, data, n_components, covariance_type, n_init, init_params, m
                 "reg_covar": reg_covar, "random_state": seed}
     if bayesian:
         settings.update({name: getattr(model, name) for name in _PRIOR_OPTIONS})
+    settings["nan_policy"] = model.nan_policy
     document = {"data": str(data), "model_file": saved, "dropped_rows": dropped, "params": settings,
+                "incomplete_rows": model.n_incomplete_, "omitted_rows": model.n_omitted_,
                 **_model_document(model), **scores}
     what = (f"a Bayesian mixture of at most {n_components} components ({covariance_type}, "
             f"{model.weight_concentration_prior_type} prior)" if bayesian
@@ -738,6 +776,8 @@ def fit_command(run, data, n_components, covariance_type, n_init, init_params, m
         f"Fitted {what} to {scores['n_samples']:,} rows x {source.n_features} features of {data}"
         + (f" ({dropped:,} invalid rows dropped)" if dropped else ""),
         *([_effective_line(model)] if bayesian else []),
+        *([f"  missing values: {model.n_incomplete_:,} rows hold some (--nan-policy {model.nan_policy}; "
+           f"{model.n_omitted_:,} rows left out of the fit)"] if model.n_incomplete_ else []),
         f"  converged: {'yes' if model.converged_ else 'NO'} after {model.n_iter_} iterations"
         + (f" (best of {n_init} initializations)" if n_init > 1 else ""),
         f"  lower bound: {_fmt(model.lower_bound_, 6)} "
@@ -796,19 +836,20 @@ def predict_command(run, model_file, data, proba, contamination, columns, weight
     model = _load(model_file)
     source = _open_data(run, data, columns, weights_column, drop_invalid, float32, model)
     k = model.means_.shape[0]
-    estep = EStep(_params(model), source.dtype)
+    estep = EStep.for_data(_params(model), source)
     threshold = None
     if contamination is not None:
         densities, weights = [], []
         with _Progress(source, "densities", run):
             _write_rows(source, estep.score_samples, None, n_jobs,
-                        lambda block, w: (densities.append(np.asarray(block, dtype=np.float64)),
-                                          weights.append(None if w is None else np.asarray(w, dtype=np.float64))))
+                        lambda block, w, X: _keep_scored(densities, weights, block, w, X, source.nan_policy))
         all_weights = None if any(w is None for w in weights) else np.concatenate(weights)
         threshold = density_threshold(np.concatenate(densities), contamination, all_weights)
 
         def flag(X):
-            return np.where(np.asarray(estep.score_samples(X)) < threshold, -1, 1).astype(np.int64)
+            log_density = np.asarray(estep.score_samples(X))
+            # 0: a row left out under --nan-policy omit (no density to compare)
+            return np.where(np.isnan(log_density), 0, np.where(log_density < threshold, -1, 1)).astype(np.int64)
 
         fn, names, dtype = flag, ["outlier"], np.int64
         k = 2  # counts of -1 and +1
@@ -820,13 +861,13 @@ def predict_command(run, model_file, data, proba, contamination, columns, weight
     counts = np.zeros(k)
     kept: list[np.ndarray] = []
 
-    def tally(block, w):
+    def tally(block, w, X):
         if proba:
             counts[:] += np.asarray(block, dtype=np.float64).sum(axis=0)
         elif threshold is not None:
             counts[:] += [np.sum(block == -1), np.sum(block == 1)]
         else:
-            counts[:] += np.bincount(block, minlength=k)
+            counts[:] += np.bincount(block[block >= 0], minlength=k)  # -1: a row omitted (--nan-policy omit)
         if output is None and run.as_json:
             kept.append(block)
 
@@ -1006,7 +1047,7 @@ def select_command(run, data, ks, covariance_types, criterion, n_init, init_para
         given_tol = {} if tol is None else {"tol": tol}
         result = select_models(source, ks, types, criterion=criterion, n_init=n_init, random_state=seed,
                                reg_covar=reg_covar, max_iter=max_iter, init_params=init_params, n_jobs=n_jobs,
-                               **given_tol)
+                               nan_policy=source.nan_policy, **given_tol)
     dropped = _report_dropped(run, source)
     best = result.best_model
     _name_features(best, source)

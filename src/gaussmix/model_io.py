@@ -51,6 +51,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _xp
 from ._files import check_new, move_into_place, new_temp, read_npy_header
 from .core import MixtureParams
+from .core.missing import NAN_POLICIES
 from .core.variational import PRIOR_TYPES, VARIATIONAL_FORMS
 from .covariance import canonical_name, get_covariance
 from .exceptions import CovarianceError, ModelFileError
@@ -92,6 +93,7 @@ _COMMON_PARAMS = {
     "covariance_type": str, "tol": _REAL, "reg_covar": _REAL, "max_iter": int, "n_init": int,
     "init_params": str, "random_state": (int, _NONE), "warm_start": bool, "verbose": int,
     "verbose_interval": int, "chunk_size": (int, _NONE), "n_jobs": (int, _NONE), "device": (str, _NONE),
+    "nan_policy": str,
 }
 _PARAMS = {
     "GaussianMixture": {**_COMMON_PARAMS, "online_decay": _REAL, "online_offset": _REAL},
@@ -597,6 +599,9 @@ def _check_params(header: dict, form: str, source: str) -> None:
         if name in _PARAM_ARRAYS and isinstance(value, str) and value != f"params/{name}.npy":
             raise ModelFileError(f"{source}: parameter {name!r} must be a number, null or 'params/{name}.npy', "
                                  f"got {value!r}.")
+    if params.get("nan_policy", "raise") not in NAN_POLICIES:
+        raise ModelFileError(f"{source}: parameter 'nan_policy' must be one of {NAN_POLICIES}, got "
+                             f"{params['nan_policy']!r}.")
     for name in ("covariance_type", "weight_concentration_prior_type"):
         if name in params and params[name] != header[name]:
             raise ModelFileError(f"{source}: params.{name} disagrees with {name}.")
