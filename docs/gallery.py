@@ -23,6 +23,7 @@ from gaussmix.plotting import (  # noqa: E402
     plot_criterion,
     plot_mixture,
     plot_pairs,
+    plot_regression,
     plot_weight_concentration,
 )
 
@@ -92,10 +93,21 @@ def figures():
         axes[0].figure.tight_layout()
         return axes[0].figure
 
+    def regression():
+        rng = np.random.RandomState(0)
+        x = rng.uniform(-3, 3, 600)
+        y = np.sin(1.5 * x) + 0.2 * x + (0.05 + 0.1 * np.abs(x)) * rng.normal(size=x.size)
+        XY = np.c_[x, y]
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        plot_regression(GaussianMixture(8, n_init=3, random_state=0).fit(XY), XY, ax=ax)
+        ax.set_title("Gaussian mixture regression: impute([x, NaN]) and the conditional spread (k=8)")
+        ax.legend(loc="upper left", fontsize=8)
+        return fig
+
     return [("trained_gmm.png", trained), ("covariance_types.png", covariance_types),
             ("mclust_forms.png", mclust_forms),
             ("faithful_bic.png", criterion), ("anomalies.png", anomalies), ("pairs.png", pairs),
-            ("bayesian_concentration.png", bayesian_concentration)]
+            ("bayesian_concentration.png", bayesian_concentration), ("regression.png", regression)]
 
 
 def main(argv=None) -> None:

@@ -116,3 +116,13 @@ def test_the_bayesian_benchmark_compares_both_libraries_on_every_row(capsys):
     assert len(rows) == 4
     agree = [float(r.split("|")[-2]) for r in rows if "float64" in r]
     assert all(a < 1e-8 for a in agree)  # the same numbers as scikit-learn
+
+
+def test_the_missing_values_benchmark_times_every_row_complete_and_with_holes(capsys):
+    from benchmarks import missing
+
+    missing.main(["--scale", "2000", "--reps", "1", "--iters", "1", "--types", "full,diag"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| W2") or line.startswith("| R2")]
+    assert len(rows) == 5  # W2 full, W2 diag, R2 full, then W2 and R2 full in float32
+    share = [float(r.split("|")[3].strip().rstrip("%")) for r in rows]
+    assert all(70 < s < 92 for s in share)  # 1 - 0.9 ** 16 = 81 % of the rows have a hole

@@ -33,9 +33,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from .core import EStep, MixtureParams
+from .core.missing import conditional_params, marginal_params
 
 __all__ = ["marginal", "plot_anomalies", "plot_covariance_types", "plot_criterion", "plot_mixture", "plot_pairs",
-           "plot_weight_concentration"]
+           "plot_regression", "plot_weight_concentration", "regression_curve"]
 
 #: a Bayesian mixture's component lighter than this is drawn without ellipses or mean (it was emptied);
 #: the threshold of ``BayesianGaussianMixture.n_effective_components_``
@@ -127,11 +128,107 @@ def marginal(model, features: Sequence[int]) -> MixtureParams:
     d = params.n_features
     if idx.ndim != 1 or idx.size == 0 or np.any(idx < 0) or np.any(idx >= d) or len(set(idx.tolist())) != idx.size:
         raise ValueError(f"features must be distinct column indices in [0, {d}), got {list(features)!r}.")
-    cov = dense_covariances(params)[:, idx][:, :, idx]
-    result = MixtureParams.from_covariances("full", params.weights, params.means[:, idx], cov)
+    result = marginal_params(params, idx, "full")
     if params.log_weights is not None and sorted(idx.tolist()) == list(range(d)):
         result = dataclasses.replace(result, log_weights=params.log_weights)
     return result
+
+
+def regression_curve(model, x, *, feature: int = 0, target: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian mixture regression of one feature on another: the conditional mean and standard deviation.
+
+    Under the mixture of ``(feature, target)`` (the other features integrated out), the
+    target given ``feature = x`` is a mixture of Gaussians (see
+    :meth:`gaussmix.GaussianMixture.conditional`); its mean is what
+    :meth:`~gaussmix.GaussianMixture.impute` fills in for rows ``[x, NaN]``.
+
+    Parameters
+    ----------
+    model : fitted GaussianMixture, BayesianGaussianMixture, GaussianMixtureIC or MixtureParams
+    x : array-like of shape (n_points,)
+    feature, target : int
+        Column indices of the regressor and the response.
+
+    Returns
+    -------
+    mean, std : ndarray of shape (n_points,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix import GaussianMixture
+    >>> rng = np.random.RandomState(0)
+    >>> x = rng.normal(size=400)
+    >>> gm = GaussianMixture(1).fit(np.c_[x, 3 * x + 0.5 * rng.normal(size=400)])
+    >>> mean, std = regression_curve(gm, [0.0, 1.0])
+    >>> round(float(mean[1] - mean[0]), 1), std.round(1).tolist()  # slope 3, noise 0.5
+    (3.0, [0.5, 0.5])
+    """
+    pair = marginal_params(_params_of(model), np.array([feature, target]))
+    means, stds = [], []
+    for value in np.asarray(x, dtype=np.float64).ravel():
+        given = conditional_params(pair, np.array([0]), np.array([value]))
+        mu = given.means[:, 0]
+        var = given.covariance.dense(given.covariances, given.n_components, 1)[:, 0, 0]
+        mean = float(given.weights @ mu)
+        means.append(mean)
+        stds.append(math.sqrt(max(float(given.weights @ (var + mu**2)) - mean**2, 0.0)))
+    return np.array(means), np.array(stds)
+
+
+def plot_regression(model, X=None, *, feature: int = 0, target: int = 1, grid=None, band: float = 2.0, ax=None,
+                    **line_kws):
+    """Gaussian mixture regression: the conditional mean of ``target`` given ``feature``, with a band.
+
+    Parameters
+    ----------
+    model : fitted mixture (see :func:`regression_curve`)
+    X : array-like of shape (n_samples, n_features), optional
+        Drawn as points.
+    feature, target : int
+    grid : array-like, optional
+        Where to evaluate the curve; default 200 points over the data (or the means' range).
+    band : float, default=2.0
+        Half-width of the band, in conditional standard deviations (0: no band).
+    ax : matplotlib Axes, optional
+    **line_kws : passed to ``ax.plot`` for the curve.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix import GaussianMixture
+    >>> x = np.random.RandomState(0).uniform(-3, 3, 300)
+    >>> X = np.c_[x, np.sin(x)]
+    >>> ax = plot_regression(GaussianMixture(6, random_state=0).fit(X), X)
+    >>> len(ax.lines), len(ax.collections)
+    (1, 2)
+    """
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots()
+    params = _params_of(model)
+    if grid is None:
+        values = params.means[:, feature] if X is None else np.asarray(X, dtype=np.float64)[:, feature]
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        pad = 0.02 * (high - low or 1.0)
+        grid = np.linspace(low - pad, high + pad, 200)
+    grid = np.asarray(grid, dtype=np.float64)
+    mean, std = regression_curve(params, grid, feature=feature, target=target)
+    if X is not None:
+        X = np.asarray(X, dtype=np.float64)
+        ax.scatter(X[:, feature], X[:, target], s=4, alpha=0.3, color="0.5", label="data")
+    if band > 0:
+        ax.fill_between(grid, mean - band * std, mean + band * std, alpha=0.25,
+                        label=f"mean ± {band:g} sd of the conditional mixture")
+    ax.plot(grid, mean, **({"color": "C3", "label": "E[target | feature]"} | line_kws))
+    names = _feature_names(model, [feature, target])
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    return ax
 
 
 def _feature_names(model, features) -> list[str]:
