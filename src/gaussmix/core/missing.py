@@ -36,9 +36,12 @@ import math
 import numpy as np
 from scipy.special import logsumexp
 
+from ..covariance import get_covariance
 from .params import MixtureParams
 
 _LOG_2PI = math.log(2.0 * math.pi)
+
+_FULL = get_covariance("full")
 
 #: what an estimator does with rows holding NaN (see ``GaussianMixture``'s ``nan_policy``)
 NAN_POLICIES = ("raise", "omit", "marginalize")
@@ -96,8 +99,6 @@ class IncompleteRows:
         self.observed = counts < d
         self.log_prob = np.empty((n, k))
         self.log_prob[~self.observed] = kernel.log_weights
-        # deviations of each component's completed row from its mean: (k, n, d)
-        self.deviations = np.zeros((k, n, d))
         self._groups = []
         for j in np.unique(counts[self.observed]):
             rows = np.flatnonzero(counts == j)
@@ -105,9 +106,11 @@ class IncompleteRows:
 
     def responsibilities(self) -> tuple[np.ndarray, np.ndarray]:
         """``(log_density (n_rows,), responsibilities (n_rows, n_components))``."""
-        log_norm = logsumexp(self.log_prob, axis=1)
-        with np.errstate(invalid="ignore"):  # a zero weight: -inf - finite
-            resp = np.exp(self.log_prob - log_norm[:, None])
+        top = np.max(self.log_prob, axis=1)  # finite: some weight is positive
+        resp = np.exp(self.log_prob - top[:, None])  # a zero weight: exp(-inf) = 0
+        total = np.sum(resp, axis=1)
+        resp /= total[:, None]
+        log_norm = top + np.log(total)
         log_norm[~self.observed] = 0.0
         return log_norm, resp
 
@@ -147,7 +150,11 @@ class IncompleteRows:
 
     def completed(self) -> np.ndarray:
         """Each component's completed rows ``E[x | x_o, k]``, shape ``(n_components, n_rows, n_features)``."""
-        return self.deviations + self.kernel.means[:, None, :]
+        kernel = self.kernel
+        out = np.broadcast_to(kernel.means[:, None, :], (kernel.n_components, *self.X.shape)).copy()
+        for group in self._groups:
+            out[:, group.rows] += group.deviations
+        return out
 
     def moments(self, resp: np.ndarray, weights: np.ndarray | None, centres: np.ndarray):
         """Expected statistics of the rows with something observed: ``(n, nk, s1, s2)``.
@@ -160,18 +167,22 @@ class IncompleteRows:
         w = np.where(self.observed, w, 0.0)
         wr = resp * w[:, None]  # (n, k)
         nk = wr.sum(axis=0)
-        offsets = self.kernel.means - centres
-        s1 = np.empty((k, d))
-        s2 = np.empty((k, d, d))
-        root = np.sqrt(wr)
-        for c in range(k):  # one symmetric BLAS product per component (B'B: syrk)
-            about = self.deviations[c] + offsets[c]  # (n, d)
-            s1[c] = wr[:, c] @ about
-            scaled = about * root[:, c, None]
-            s2[c] = scaled.T @ scaled
-        for group in self._groups:
-            group.add_conditional_covariance(s2, wr)
-        return float(w.sum()), nk, s1, s2
+        # about each component's mean first (the completed rows' deviations), then moved to the
+        # centres in float64 (exact algebra; the means are near the centres)
+        s1 = np.zeros((k, d))
+        s2 = np.zeros((k, d, d))
+        if self._groups:
+            rows = np.concatenate([group.rows for group in self._groups])
+            deviations = np.concatenate([group.deviations for group in self._groups], axis=1)  # (k, n, d)
+            wr_rows = wr[rows]
+            root = np.sqrt(wr_rows)
+            for c in range(k):  # one symmetric BLAS product per component (B'B: syrk)
+                s1[c] = wr_rows[:, c] @ deviations[c]
+                scaled = deviations[c] * root[:, c, None]
+                s2[c] = scaled.T @ scaled
+            for group in self._groups:
+                group.add_conditional_covariance(s2, wr[group.rows])
+        return float(w.sum()), nk, *_FULL.moments_about(nk, s1, s2, self.kernel.means - centres)
 
 
 class _Group:
@@ -186,23 +197,25 @@ class _Group:
         k, d = kernel.n_components, kernel.n_features
         n = X.shape[0]
         miss = np.nonzero(missing)[1].reshape(n, j)  # each row's missing columns, increasing
+        cells = (np.arange(n) * d)[:, None] + miss  # their positions in a row-major (n, d) array
         P = kernel.precisions
-        z = np.where(missing[None], 0.0, X[None] - kernel.means[:, None, :])  # (k, n, d)
+        z = X[None] - kernel.means[:, None, :]  # (k, n, d), then zero where missing
+        z.reshape(k, n * d)[:, cells] = 0.0
         Pz = np.matmul(z, P)  # P symmetric: rows of (P z)'
         quad = np.einsum("knd,knd->kn", z, Pz)
-        g = np.take_along_axis(Pz, np.broadcast_to(miss[None], (k, n, j)), axis=2)  # (P z)_m, (k, n, j)
+        g = Pz.reshape(k, n * d)[:, cells]  # (P z)_m, (k, n, j)
         block = P[:, miss[:, :, None], miss[:, None, :]]  # P_mm of every row, (k, n, j, j)
         # P_mm = L L' and M = L^-1, so P_mm^-1 = M'M, and delta = -M'(M g)
-        self.inverse_factor = _lower_inverse(_cholesky(block))  # M, (k, n, j, j)
-        Mg = np.einsum("...ab,...b->...a", self.inverse_factor, g)
-        delta = -np.einsum("...ba,...b->...a", self.inverse_factor, Mg)
-        quad -= np.einsum("knj,knj->kn", Mg, Mg)  # + g'delta
+        M = self.inverse_factor = _lower_inverse(_cholesky(block))  # (k, n, j, j)
+        Mg = np.sum(M * g[..., None, :], axis=-1)
+        delta = -np.sum(M * Mg[..., :, None], axis=-2)
+        quad -= np.sum(Mg * Mg, axis=-1)  # + g'delta
         # log det S_oo = log det S + log det P_mm = log det S - 2 sum log diag M
         log_det = kernel.log_det_covariances[:, None] - 2.0 * np.sum(
             np.log(np.diagonal(self.inverse_factor, axis1=-2, axis2=-1)), axis=-1)
         out.log_prob[rows] = (kernel.log_weights[:, None] - 0.5 * ((d - j) * _LOG_2PI + log_det + quad)).T
-        np.put_along_axis(z, np.broadcast_to(miss[None], (k, n, j)), delta, axis=2)
-        out.deviations[:, rows] = z
+        z.reshape(k, n * d)[:, cells] = delta
+        self.deviations = z  # E[x | x_o, k] - mu_k, (k, n, d)
         self.rows = rows
         self.miss = miss
         self.n_features = d
@@ -211,13 +224,14 @@ class _Group:
         """``Cov(x_m | x_o, k) = P_mm^-1`` of every component and row, ``(k, n, j, j)`` (or of the
         given component of each given row, ``(n, j, j)``)."""
         M = self.inverse_factor if components is None else self.inverse_factor[components, rows]
-        return np.einsum("...ca,...cb->...ab", M, M)
+        return np.matmul(np.swapaxes(M, -1, -2), M)
 
     def add_conditional_covariance(self, s2: np.ndarray, wr: np.ndarray) -> None:
-        """``s2[k] += sum_i w_i r_ik Cov(x | x_o, k)`` (the conditional covariance in the missing block)."""
+        """``s2[k] += sum_i wr_ik Cov(x | x_o, k)``: each row's conditional covariance ``M'M`` in its missing
+        block; ``wr`` (n, k) the group's rows' weighted responsibilities."""
         k, d = s2.shape[0], self.n_features
-        n, j = self.miss.shape
-        values = self.conditional_covariances() * wr[self.rows].T[:, :, None, None]  # (k, n, j, j)
+        M = self.inverse_factor
+        values = np.matmul(np.swapaxes(M, -1, -2), M * wr.T[:, :, None, None])  # (k, n, j, j)
         cell = self.miss[:, :, None] * d + self.miss[:, None, :]  # (n, j, j): flat index in a (d, d) matrix
         index = cell[None] + (np.arange(k) * d * d)[:, None, None, None]
         s2 += np.bincount(index.ravel(), weights=values.ravel(), minlength=k * d * d).reshape(k, d, d)
