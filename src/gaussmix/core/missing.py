@@ -42,6 +42,7 @@ from .params import MixtureParams
 _LOG_2PI = math.log(2.0 * math.pi)
 
 _FULL = get_covariance("full")
+_DIAG = get_covariance("diag")
 
 #: what an estimator does with rows holding NaN (see ``GaussianMixture``'s ``nan_policy``)
 NAN_POLICIES = ("raise", "omit", "marginalize")
@@ -71,6 +72,13 @@ class IncompleteKernel:
         self.log_det_covariances = -2.0 * cov.log_det_cholesky(params.precisions_cholesky, k, d)
         self.log_weights = params.e_step_log_weights()
         self.n_components, self.n_features = k, d
+        # Axis-aligned covariances (diag, spherical and mclust's diagonal forms): the missing values
+        # are independent of the observed ones given the component, so the E-step and the statistics
+        # are sums over the observed coordinates: a few (n, d) x (d, k) products (see _diagonal_terms).
+        self.diagonal = reduced_covariance_type(params.covariance_type) in ("diag", "spherical")
+        if self.diagonal:
+            self.variances = np.diagonal(cov.dense(params.covariances, k, d), axis1=1, axis2=2).copy()
+            self.centre = params.default_shift()  # rows are taken about it (float64 far from zero)
 
     def evaluate(self, X: np.ndarray) -> "IncompleteRows":
         """The rows ``X`` (float64, NaN where missing) under the parameters."""
@@ -99,10 +107,44 @@ class IncompleteRows:
         self.observed = counts < d
         self.log_prob = np.empty((n, k))
         self.log_prob[~self.observed] = kernel.log_weights
-        self._groups = []
-        for j in np.unique(counts[self.observed]):
-            rows = np.flatnonzero(counts == j)
-            self._groups.append(_Group(kernel, X[rows], missing[rows], rows, int(j), self))
+        self._missing, self._counts = missing, counts
+        self._groups_built = None
+        if kernel.diagonal:
+            self._diagonal_log_prob()
+        else:
+            self._groups  # noqa: B018  (the groups write the log-probabilities)
+
+    @property
+    def _groups(self) -> list:
+        """The rows by number of missing values (:class:`_Group`), built when first needed (the
+        diagonal path needs them only for conditional covariances and draws)."""
+        if self._groups_built is None:
+            groups = []
+            target = None if self.kernel.diagonal else self
+            for j in np.unique(self._counts[self.observed]):
+                rows = np.flatnonzero(self._counts == j)
+                groups.append(_Group(self.kernel, self.X[rows], self._missing[rows], rows, int(j), target))
+            self._groups_built = groups
+        return self._groups_built
+
+    def _diagonal_log_prob(self) -> None:
+        """Axis-aligned covariances: ``log weight_k + sum over observed f of log N(x_f | mu_kf, var_kf)``."""
+        kernel = self.kernel
+        observed, centred, squared = self._diagonal_terms()
+        precisions = 1.0 / kernel.variances  # (k, d)
+        offsets = kernel.means - kernel.centre
+        # sum_f o_f p_f (x_f - m_f)^2 = (x^2) p' - 2 x (p m)' + o (p m^2)', x centred and zero where missing
+        quad = squared @ precisions.T - 2.0 * centred @ (precisions * offsets).T + observed @ (precisions * offsets**2).T
+        log_det = observed @ np.log(kernel.variances).T
+        log_prob = kernel.log_weights - 0.5 * (observed.sum(axis=1)[:, None] * _LOG_2PI + log_det + quad)
+        self.log_prob[self.observed] = log_prob[self.observed]
+
+    def _diagonal_terms(self):
+        """``(observed, centred, squared)``, (n, d) float64: the observed mask, the rows about the
+        kernel's centre with zeros where missing, and their squares."""
+        observed = (~self._missing).astype(np.float64)
+        centred = np.where(self._missing, 0.0, self.X - self.kernel.centre)
+        return observed, centred, centred * centred
 
     def responsibilities(self) -> tuple[np.ndarray, np.ndarray]:
         """``(log_density (n_rows,), responsibilities (n_rows, n_components))``."""
@@ -169,6 +211,8 @@ class IncompleteRows:
         nk = wr.sum(axis=0)
         # about each component's mean first (the completed rows' deviations), then moved to the
         # centres in float64 (exact algebra; the means are near the centres)
+        if self.kernel.diagonal:
+            return float(w.sum()), nk, *self._diagonal_moments(wr, nk, centres)
         s1 = np.zeros((k, d))
         s2 = np.zeros((k, d, d))
         if self._groups:
@@ -185,6 +229,23 @@ class IncompleteRows:
         return float(w.sum()), nk, *_FULL.moments_about(nk, s1, s2, self.kernel.means - centres)
 
 
+    def _diagonal_moments(self, wr: np.ndarray, nk: np.ndarray, centres: np.ndarray):
+        """Axis-aligned covariances: ``(s1, s2)`` about ``centres``; ``s2`` holds only the diagonal (all
+        that these types' moments use) of the (k, d, d) moments.  A missing ``x_f`` counts as ``mu_kf``
+        with variance ``var_kf``."""
+        kernel = self.kernel
+        observed, centred, squared = self._diagonal_terms()
+        offsets = kernel.means - kernel.centre
+        absent = wr.T @ (1.0 - observed)  # (k, d): mass of the missing values
+        s1 = wr.T @ centred + absent * offsets
+        s2 = wr.T @ squared + absent * (offsets**2 + kernel.variances)
+        s1, s2 = _DIAG.moments_about(nk, s1, s2, kernel.centre - centres)
+        dense = np.zeros((*s2.shape, s2.shape[1]))
+        index = np.arange(s2.shape[1])
+        dense[:, index, index] = s2
+        return s1, dense
+
+
 class _Group:
     """The rows of a chunk missing ``j`` values (0 < j < d).
 
@@ -193,7 +254,7 @@ class _Group:
     per-pattern call), so the cost grows with the rows, not with the number of patterns.
     """
 
-    def __init__(self, kernel: IncompleteKernel, X, missing, rows, j: int, out: IncompleteRows):
+    def __init__(self, kernel: IncompleteKernel, X, missing, rows, j: int, out: IncompleteRows | None):
         k, d = kernel.n_components, kernel.n_features
         n = X.shape[0]
         miss = np.nonzero(missing)[1].reshape(n, j)  # each row's missing columns, increasing
@@ -213,7 +274,8 @@ class _Group:
         # log det S_oo = log det S + log det P_mm = log det S - 2 sum log diag M
         log_det = kernel.log_det_covariances[:, None] - 2.0 * np.sum(
             np.log(np.diagonal(self.inverse_factor, axis1=-2, axis2=-1)), axis=-1)
-        out.log_prob[rows] = (kernel.log_weights[:, None] - 0.5 * ((d - j) * _LOG_2PI + log_det + quad)).T
+        if out is not None:
+            out.log_prob[rows] = (kernel.log_weights[:, None] - 0.5 * ((d - j) * _LOG_2PI + log_det + quad)).T
         z.reshape(k, n * d)[:, cells] = delta
         self.deviations = z  # E[x | x_o, k] - mu_k, (k, n, d)
         self.rows = rows
