@@ -195,6 +195,10 @@ def test_dask_gives_the_fit_of_the_array(tmp_path):
         assert_same_fit(gm, fit(XM))
         np.testing.assert_allclose(gm.score_samples(da.from_array(XM, chunks=(100, 3))).compute(),
                                    fit(XM).score_samples(XM), rtol=1e-10)
+        # without the policy, a block's NaN is an error that names the row (never a silent NaN output)
+        strict = fit(X3, nan_policy="raise")
+        with pytest.raises(ValueError, match=r"at row \d+ \(an estimator's nan_policy='marginalize'"):
+            strict.predict(da.from_array(XM, chunks=(100, 3))).compute()
 
 
 def test_bayesian_mixture_marginalizes_with_a_monotone_bound():

@@ -15,7 +15,7 @@ from typing import TypeVar
 import numpy as np
 
 from .array import ArrayData
-from .stream import DEFAULT_CHUNK_ROWS, INIT_SAMPLE_ROWS, check_chunk
+from .stream import DEFAULT_CHUNK_ROWS, INIT_SAMPLE_ROWS, _check_finite, check_chunk
 
 T = TypeVar("T")
 
@@ -46,7 +46,9 @@ def _block_call(fn, X, w, index, start, n_features, dtype, rows, nan_ok=False):
     return ArrayData(X, w, rows, n_jobs=1).reduce(fn)
 
 
-def _block_map(block, fn, tail, out_dtype, rows):
+def _block_map(block, fn, tail, out_dtype, rows, nan_ok=False, block_info=None):
+    start = 0 if block_info is None else int(block_info[0]["array-location"][0][0])
+    _check_finite(block, "a block of the Dask collection", start, nan_ok)
     out = np.empty((block.shape[0], *tail), dtype=out_dtype)
     return ArrayData(block, None, rows, n_jobs=1).map_rows(fn, out)
 
@@ -145,7 +147,7 @@ class DaskData:
 
     def map_blocks(self, fn: Callable[[np.ndarray], np.ndarray], tail: tuple[int, ...], dtype):
         """A lazy Dask array of ``fn`` applied to each row block (shape ``(n_samples, *tail)``)."""
-        kw = dict(fn=fn, tail=tail, out_dtype=dtype, rows=self._rows)
+        kw = dict(fn=fn, tail=tail, out_dtype=dtype, rows=self._rows, nan_ok=self.nan_policy != "raise")
         if tail:
             return self.X.map_blocks(_block_map, dtype=dtype, chunks=(self.X.chunks[0], tail), **kw)
         return self.X.map_blocks(_block_map, dtype=dtype, drop_axis=1, **kw)
