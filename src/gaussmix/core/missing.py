@@ -75,7 +75,10 @@ class IncompleteKernel:
         # Axis-aligned covariances (diag, spherical and mclust's diagonal forms): the missing values
         # are independent of the observed ones given the component, so the E-step and the statistics
         # are sums over the observed coordinates: a few (n, d) x (d, k) products (see _diagonal_terms).
-        self.diagonal = reduced_covariance_type(params.covariance_type) in ("diag", "spherical")
+        reduced = reduced_covariance_type(params.covariance_type)
+        self.diagonal = reduced in ("diag", "spherical")
+        #: one precision shared by every component (tied): each row's P_mm is factorised once
+        self.shared = reduced == "tied"
         if self.diagonal:
             self.variances = np.diagonal(cov.dense(params.covariances, k, d), axis1=1, axis2=2).copy()
             self.centre = params.default_shift()  # rows are taken about it (float64 far from zero)
@@ -265,9 +268,12 @@ class _Group:
         Pz = np.matmul(z, P)  # P symmetric: rows of (P z)'
         quad = np.einsum("knd,knd->kn", z, Pz)
         g = Pz.reshape(k, n * d)[:, cells]  # (P z)_m, (k, n, j)
-        block = P[:, miss[:, :, None], miss[:, None, :]]  # P_mm of every row, (k, n, j, j)
-        # P_mm = L L' and M = L^-1, so P_mm^-1 = M'M, and delta = -M'(M g)
-        M = self.inverse_factor = _lower_inverse(_cholesky(block))  # (k, n, j, j)
+        # P_mm of every row, (k, n, j, j); P_mm = L L' and M = L^-1, so P_mm^-1 = M'M, and delta = -M'(M g)
+        if kernel.shared:  # tied: one factorisation per row, the same for every component
+            M = np.broadcast_to(_lower_inverse(_cholesky(P[0][miss[:, :, None], miss[:, None, :]])), (k, n, j, j))
+        else:
+            M = _lower_inverse(_cholesky(P[:, miss[:, :, None], miss[:, None, :]]))
+        self.inverse_factor = M
         Mg = np.sum(M * g[..., None, :], axis=-1)
         delta = -np.sum(M * Mg[..., :, None], axis=-2)
         quad -= np.sum(Mg * Mg, axis=-1)  # + g'delta
