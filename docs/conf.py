@@ -44,7 +44,7 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
 # docs/gallery.py draws the README's static images; the example scripts live in examples/.
-exclude_patterns = ["_build", "_static/screenshots/README.md", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 
 # --------------------------------------------------------------------------- MyST
 # The user guide is the Markdown files GitHub shows: GitHub-style heading anchors
@@ -58,6 +58,7 @@ autosummary_imported_members = False
 autodoc_default_options = {"members": True, "member-order": "bysource"}
 autodoc_typehints = "none"  # numpydoc's Parameters sections say the types
 autoclass_content = "class"
+toc_object_entries_show_parents = "hide"  # "On this page" lists fit(), not GaussianMixture.fit()
 
 numpydoc_show_class_members = False  # the class template lists members itself
 numpydoc_class_members_toctree = False
