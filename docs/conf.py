@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import warnings
 from pathlib import Path
 
 import gaussmix
@@ -113,9 +112,6 @@ sphinx_gallery_conf = {
     "write_computation_times": False,
     "show_signature": False,
 }
-
-# Examples write figures; nothing else should pop up a window or warn about one.
-warnings.filterwarnings("ignore", message="Matplotlib is currently using agg", category=UserWarning)
 
 # --------------------------------------------------------------------------- HTML
 html_theme = "pydata_sphinx_theme"

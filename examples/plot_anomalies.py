@@ -17,9 +17,11 @@ from gaussmix.datasets import make_textbook_blobs
 from gaussmix.plotting import plot_anomalies
 
 X, _ = make_textbook_blobs(1500, random_state=42)
-detector = MixtureOutlierDetector(GaussianMixture(3, n_init=5, random_state=42), contamination=0.02)
+gm = GaussianMixture(3, n_init=5, random_state=42)
+detector = MixtureOutlierDetector(gm, contamination=0.02)
 labels = detector.fit_predict(X)
-print(f"{(labels == -1).sum()} outliers of {len(X)} rows; threshold offset_ = {detector.offset_:.3f}")
+print(f"{(labels == -1).sum()} outliers of {len(X)} rows")
+print(f"threshold: offset_ = {detector.offset_:.3f}")
 
 # %%
 # New rows: one near a cluster, one far from every cluster.

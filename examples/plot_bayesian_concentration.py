@@ -15,14 +15,15 @@ from gaussmix.datasets import make_handson_blobs
 from gaussmix.plotting import plot_weight_concentration
 
 X, _ = make_handson_blobs()  # 1250 rows, true weights 0.4, 0.4 and 0.2
-bgm = BayesianGaussianMixture(n_components=10, n_init=3, max_iter=500, random_state=42).fit(X)
+bgm = BayesianGaussianMixture(n_components=10, n_init=3, max_iter=500,
+                              random_state=42).fit(X)
 print("weights:", bgm.weights_.round(2))
 print("effective components (weight >= 1 %):", bgm.n_effective_components_)
 
 # %%
 # On the book's first 73 rows the prior shows: with 0.01 three components are kept;
 # with 10000 seven more hold the prior alone (drawn without ellipses or means).
-axes = plot_weight_concentration(X[:73], n_components=10, priors=(0.01, 10000), max_iter=500,
-                                 random_state=42, s=8)
+axes = plot_weight_concentration(X[:73], n_components=10, priors=(0.01, 10000),
+                                 max_iter=500, random_state=42, s=8)
 axes[0].figure.suptitle("BayesianGaussianMixture(n_components=10) on 73 rows")
 axes[0].figure.tight_layout()

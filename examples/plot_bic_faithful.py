@@ -29,8 +29,8 @@ print("ranking:", result.ranking[:5])
 # %%
 # The table of candidates (each row a :class:`gaussmix.selection.Candidate`):
 for c in sorted(result.candidates, key=lambda c: c.bic)[:6]:
-    print(f"k={c.n_components} {c.covariance_type:9s} BIC {c.bic:8.1f}  AIC {c.aic:8.1f}  "
-          f"ICL {c.icl:8.1f}  parameters {c.n_parameters}")
+    print(f"k={c.n_components} {c.covariance_type:9s} BIC {c.bic:7.1f}  "
+          f"AIC {c.aic:7.1f}  ICL {c.icl:7.1f}  parameters {c.n_parameters}")
 
 # %%
 # Left: BIC of the 24 models, the best starred.  Right: the chosen model,
@@ -41,5 +41,6 @@ left.set_title("Old Faithful: BIC of 24 models")
 plot_mixture(result.best_model, X, ax=right, s=8)
 right.set_xlabel(names[0])
 right.set_ylabel(names[1])
-right.set_title(f"BIC's choice: {result.best.n_components} components, {result.best.covariance_type}")
+k, form = result.ranking[0]
+right.set_title(f"BIC's choice: {k} components, {form}")
 fig.tight_layout()

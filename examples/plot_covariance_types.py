@@ -9,8 +9,6 @@ together (one pass over the data per EM iteration serves every fit) and titles e
 panel with its BIC.
 """
 
-import matplotlib.pyplot as plt
-
 from gaussmix.datasets import make_textbook_blobs
 from gaussmix.plotting import plot_covariance_types
 
@@ -28,7 +26,7 @@ axes[0].figure.tight_layout()
 # identity (I).  ``covariance_types="mclust"`` draws all fourteen, from EII (one sphere
 # for all) to VVV (= ``full``); fewer rows keep the figure light.
 few, _ = make_textbook_blobs(400, random_state=42)
-axes = plot_covariance_types(few, 3, covariance_types="mclust", random_state=42, n_init=3, s=3)
+axes = plot_covariance_types(few, 3, covariance_types="mclust", random_state=42,
+                             n_init=3, s=3)
 axes[0].figure.suptitle("mclust's fourteen covariance forms")
 axes[0].figure.tight_layout()
-plt.show()

@@ -26,9 +26,11 @@ X = np.vstack([
 
 results = {}
 for init in ("kmeans", "hierarchical"):
-    lls = [GaussianMixture(3, init_params=init, random_state=seed).fit(X).score(X) for seed in range(8)]
+    fits = [GaussianMixture(3, init_params=init, random_state=seed).fit(X)
+            for seed in range(8)]
+    lls = [gm.score(X) for gm in fits]
     results[init] = lls
-    print(f"{init:13s} mean log-likelihood per row over 8 seeds: {np.round(lls, 3)}")
+    print(f"{init:13s} log-likelihood per row, 8 seeds: {np.round(lls, 3)}")
 
 # %%
 # Here every k-means start ends on the same poorer optimum: k-means cuts the long

@@ -62,7 +62,8 @@ ax.set_title("A trained Gaussian mixture (k=3, full)")
 # The textbook's rule: rows whose density is below the 4th percentile.
 densities = gm.score_samples(X)
 threshold = np.percentile(densities, 4)
-print(f"{(densities < threshold).sum()} of {len(X)} rows below the threshold {threshold:.3f}")
+n_low = (densities < threshold).sum()
+print(f"{n_low} of {len(X)} rows below the threshold {threshold:.3f}")
 
 fig, ax = plt.subplots(figsize=(6, 5))
 plot_anomalies(gm, X, percentile=4, ax=ax, s=4)

@@ -19,9 +19,11 @@ X, _ = make_textbook_blobs(1500, random_state=42)
 gm = GaussianMixture(3, n_init=5, random_state=42).fit(X)
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), sharex=True, sharey=True)
-plot_mixture(gm, X, ax=axes[0], contours=False, boundaries=False, ellipses=None, s=4)
+plot_mixture(gm, X, ax=axes[0], contours=False, boundaries=False, ellipses=None,
+             s=4)
 axes[0].set_title("clusters and means")
-plot_mixture(gm, X, ax=axes[1], boundaries=False, ellipses=None, color_by_component=False, s=4)
+plot_mixture(gm, X, ax=axes[1], boundaries=False, ellipses=None,
+             color_by_component=False, s=4)
 axes[1].set_title("log-density contours")
 plot_mixture(gm, X, ax=axes[2], contours=False, s=4)
 axes[2].set_title("decision boundaries and 1-3 sd ellipses")
