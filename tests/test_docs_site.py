@@ -44,7 +44,7 @@ def api_entries() -> list[str]:
     """The full names docs/api.rst lists in its autosummary tables."""
     entries, module, in_table = [], None, False
     for line in (DOCS / "api.rst").read_text(encoding="utf-8").splitlines():
-        m = re.match(r"\.\. currentmodule:: (\S+)", line)
+        m = re.match(r"\.\. (?:current)?module:: (\S+)", line)
         if m:
             module = m.group(1)
         if line.startswith(".. autosummary::"):
