@@ -22,8 +22,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "_ext"))  # gallery_order: the examples' order
 
-# Figures are drawn headless, on one thread (the CI machine has two cores, and the docs
-# build follows the tests there).
+# The examples' figures are drawn headless (CI has no display).
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 project = "gaussmix"
