@@ -30,13 +30,6 @@ PUBLIC_MODULES = (
 #: warning class, and docstrings in modules being reworked: add one and drop the name here)
 WITHOUT_EXAMPLES = {
     "gaussmix.ConvergenceWarning",  # scikit-learn's class, re-exported
-    "gaussmix.SelectionResult",
-    "gaussmix.selection.Candidate",
-    "gaussmix.data.DaskData",
-    "gaussmix.data.StreamedSource",
-    "gaussmix.data.is_dask_collection",
-    "gaussmix.covariance.CovarianceType",
-    "gaussmix.covariance.get_covariance",
 }
 
 

@@ -111,7 +111,7 @@ class BayesianGaussianMixture(_BaseMixture):
         The evidence lower bound (up to constants) of the best initialization.
     lower_bounds_ : list of float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
     covariance_decomposition_ : CovarianceDecomposition
         As for :class:`GaussianMixture`.
 

@@ -954,7 +954,7 @@ class GaussianMixture(_BaseMixture):
         'omit', those with nothing observed under 'marginalize'.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Feature names, when ``X`` had string column names.
 
     Notes

@@ -57,7 +57,10 @@ class Candidate:
 
     Attributes
     ----------
-    n_components, covariance_type : the model.
+    n_components : int
+        The model's number of components.
+    covariance_type : str
+        The model's covariance type.
     log_likelihood : float
         Weighted log-likelihood of the data (a sum over rows, as R's mclust reports it)
         under the final parameters; ``nan`` if the fit failed.
@@ -72,6 +75,15 @@ class Candidate:
         Its last lower bound (mean log-likelihood before the last M-step).
     error : str or None
         Why the fit failed (e.g. a covariance that is not positive definite), else None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix import select
+    >>> X = np.r_[np.random.RandomState(0).normal(size=(100, 2)), np.random.RandomState(1).normal(6, 1, (100, 2))]
+    >>> c = select(X, n_components=[2], covariance_types=["diag"], random_state=0).best
+    >>> c.n_components, c.covariance_type, c.converged, c.error
+    (2, 'diag', True, None)
     """
 
     n_components: int
@@ -120,6 +132,15 @@ class SelectionResult:
     n_passes : int
         Passes made over the data by the EM iterations and the final scoring (the
         initializations read the data too, once per candidate and initialization).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gaussmix import select
+    >>> X = np.r_[np.random.RandomState(0).normal(size=(100, 2)), np.random.RandomState(1).normal(6, 1, (100, 2))]
+    >>> result = select(X, n_components=3, covariance_types=["full", "spherical"], random_state=0)
+    >>> len(result), result.ranking[0], result.best_model.n_components
+    (6, (2, 'spherical'), 2)
     """
 
     def __init__(self, candidates, criterion, estimator_kwargs, n_features, feature_names, n_passes):
@@ -589,7 +610,7 @@ class GaussianMixtureIC(DensityMixin, BaseEstimator):
 n_iter_, lower_bound_, lower_bounds_ :
         Those of ``best_estimator_``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         When ``X`` had string column names.
 
     Examples
@@ -723,7 +744,7 @@ n_iter_, lower_bound_, lower_bounds_ :
 
         Returns
         -------
-        resp : ndarray of shape (n_samples, best_n_components_)
+        resp : ndarray of shape (n_samples, ``best_n_components_``)
         """
         return self._best(X).predict_proba(X)
 

@@ -60,7 +60,13 @@ def canonical_name(name: str) -> str:
 
 
 def get_covariance(name: str) -> CovarianceType:
-    """The covariance form registered under ``name`` (any of :data:`COVARIANCE_NAMES`)."""
+    """The covariance form registered under ``name`` (any of :data:`COVARIANCE_NAMES`).
+
+    Examples
+    --------
+    >>> get_covariance("diag").shape(3, 2), get_covariance("VVV").name  # mclust's VVV is 'full'
+    ((3, 2), 'full')
+    """
     try:
         return COVARIANCE_TYPES[ALIASES.get(name, name)]
     except (KeyError, TypeError):

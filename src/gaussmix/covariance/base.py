@@ -48,7 +48,14 @@ def ill_defined_message(what: str | None, dtype: np.dtype | None = None) -> str:
 
 
 class CovarianceType(ABC):
-    """One covariance structure of a Gaussian mixture (see module docstring)."""
+    """One covariance structure of a Gaussian mixture (see module docstring).
+
+    Examples
+    --------
+    >>> from gaussmix.covariance import get_covariance
+    >>> tied = get_covariance("tied")
+    >>> isinstance(tied, CovarianceType), tied.shape(4, 3), tied.n_parameters(4, 3)
+    (True, (3, 3), 6)"""
 
     #: the public name, as passed in ``covariance_type``
     name: str = ""

@@ -33,7 +33,14 @@ def _dask():
 
 
 def is_dask_collection(X) -> bool:
-    """Whether ``X`` is a Dask collection (without importing dask)."""
+    """Whether ``X`` is a Dask collection (without importing dask).
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> is_dask_collection(np.zeros(3)), is_dask_collection(da.zeros(3))
+    (False, True)
+    """
     module = type(X).__module__ or ""
     if not module.split(".")[0].startswith("dask"):
         return False
@@ -65,7 +72,6 @@ def _identity(value):
 
 
 class DaskData:
-    _rows = DEFAULT_CHUNK_ROWS
     """A 2-D Dask array (or Dask DataFrame of numeric columns) as a data source.
 
     Parameters
@@ -85,6 +91,7 @@ class DaskData:
     """
 
     name = "Dask collection"
+    _rows = DEFAULT_CHUNK_ROWS
     #: what the E-step does with rows holding NaN (set by the estimators; 'raise': blocks must be finite)
     nan_policy = "raise"
 

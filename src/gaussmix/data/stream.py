@@ -70,6 +70,16 @@ class StreamedSource(ChunkedRows):
         Called on the reading thread at the start of every pass (``rows_read=0``) and
         after each chunk is read, with the rows of the file read so far in this pass
         (valid or not) and the 0-based index of the pass: a hook for progress bars.
+
+    Examples
+    --------
+    :func:`gaussmix.from_chunks` and :func:`gaussmix.from_file` return streamed sources:
+
+    >>> import numpy as np
+    >>> from gaussmix import from_chunks
+    >>> source = from_chunks(lambda: iter([np.zeros((2, 3)), np.ones((4, 3))]))
+    >>> isinstance(source, StreamedSource), source.n_samples, source.n_features
+    (True, 6, 3)
     """
 
     #: a short description used in error messages
