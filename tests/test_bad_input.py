@@ -273,7 +273,7 @@ OTHER_CASES = [
     Case("select-fewer-rows", ValueError, "n_components = 5, n_samples = 4", action=lambda: select(X[:4], [1, 5])),
     Case("select-weights-zero", ValueError, "sample_weight sums to zero",
          action=lambda: select(X, [1, 2], sample_weight=0 * W)),
-    Case("IC-nan", InvalidRowsError, "GaussianMixtureIC cannot model missing values",
+    Case("IC-nan", InvalidRowsError, "GaussianMixtureIC treats NaN as a missing value when asked",
          action=lambda: GaussianMixtureIC(n_components=[1, 2]).fit(with_values([1], np.nan))),
     Case("IC-3-D", ValueError, "got a 3-D array", action=lambda: GaussianMixtureIC().fit(np.zeros((4, 5, 2)))),
     Case("IC-predict-features", ValueError, "X has 3 features, but GaussianMixtureIC is expecting 2",

@@ -379,3 +379,19 @@ def test_cli_fits_predicts_and_scores_csv_files_with_empty_cells(tmp_path):
                                    "omit"], catch_exceptions=False)
     flags = np.array(omitted.output.split()[1:], dtype=int)
     assert np.all(flags[np.isnan(XM).any(axis=1)] == -1) and np.all(flags[~np.isnan(XM).any(axis=1)] >= 0)
+
+
+def test_outlier_detector_and_selection_estimator_take_incomplete_rows():
+    from gaussmix import GaussianMixtureIC, MixtureOutlierDetector
+
+    detector = MixtureOutlierDetector(GaussianMixture(3, random_state=0, nan_policy="omit"), contamination=0.05)
+    detector.fit(XM)
+    complete = ~np.isnan(XM).any(axis=1)
+    # the threshold is the 5th percentile of the rows that were fitted, the complete ones
+    assert detector.offset_ == pytest.approx(np.percentile(detector.score_samples(XM[complete]), 5))
+    marginalized = MixtureOutlierDetector(GaussianMixture(3, random_state=0, nan_policy="marginalize")).fit(XM)
+    observed = ~np.isnan(XM).all(axis=1)
+    assert marginalized.offset_ == pytest.approx(np.percentile(marginalized.score_samples(XM)[observed], 4))
+    ic = GaussianMixtureIC(n_components=4, covariance_type="full", random_state=0, nan_policy="marginalize").fit(XM)
+    assert ic.best_n_components_ == 3
+    np.testing.assert_array_equal(ic.predict(XM), ic.best_estimator_.predict(XM))

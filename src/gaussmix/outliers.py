@@ -63,6 +63,15 @@ class MixtureOutlierDetector(OutlierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray, when ``X`` had string column names
 
+    Notes
+    -----
+    With an estimator whose ``nan_policy`` is 'marginalize', a row with missing values is
+    scored by the density of its observed coordinates. A density over fewer coordinates is
+    on another scale (usually higher), so such rows are compared with complete ones only
+    roughly. Rows that took no part in the fit do not set ``offset_``. Those are the omitted
+    rows under 'omit', whose score is NaN and which ``predict`` calls inliers, and rows with
+    nothing observed.
+
     Examples
     --------
     >>> import numpy as np
@@ -106,6 +115,15 @@ class MixtureOutlierDetector(OutlierMixin, BaseEstimator):
         log_density = _host(estimator.score_samples(X))
         weights = None if sample_weight is None else np.broadcast_to(
             np.asarray(_host(sample_weight), dtype=np.float64), log_density.shape)
+        # Rows that took no part in the fit (nan_policy 'omit': NaN; 'marginalize': nothing observed)
+        # do not set the threshold.
+        counted = ~np.isnan(log_density)
+        if getattr(estimator, "nan_policy", "raise") == "marginalize" and getattr(X, "ndim", 2) == 2 \
+                and not hasattr(X, "chunks"):
+            counted &= ~np.isnan(np.asarray(_host(X), dtype=np.float64)).all(axis=1)
+        if not counted.all():
+            log_density = log_density[counted]
+            weights = None if weights is None else weights[counted]
         self.estimator_ = estimator
         self.offset_ = density_threshold(log_density, c, weights)
         self.n_features_in_ = estimator.n_features_in_

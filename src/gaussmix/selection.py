@@ -595,7 +595,7 @@ class GaussianMixtureIC(DensityMixin, BaseEstimator):
         Candidate covariance types: any names ``GaussianMixture`` takes, and the groups
         ``'sklearn'`` (the four above) and ``'mclust'`` (mclust's fourteen forms, EII ... VVV).
     criterion : {'bic', 'aic', 'icl'}, default='bic'
-    tol, reg_covar, max_iter, n_init, init_params, random_state, chunk_size, n_jobs
+    tol, reg_covar, max_iter, n_init, init_params, random_state, chunk_size, n_jobs, nan_policy
         As for :class:`gaussmix.GaussianMixture`, shared by every candidate.
 
     Attributes
@@ -643,6 +643,7 @@ n_iter_, lower_bound_, lower_bounds_ :
         random_state=None,
         chunk_size: int | None = None,
         n_jobs: int | None = None,
+        nan_policy: str = "raise",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -655,6 +656,7 @@ n_iter_, lower_bound_, lower_bounds_ :
         self.random_state = random_state
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
+        self.nan_policy = nan_policy
 
     def fit(self, X, y=None, sample_weight=None) -> "GaussianMixtureIC":
         """Fit every candidate and keep the best by ``criterion``.
@@ -677,7 +679,7 @@ n_iter_, lower_bound_, lower_bounds_ :
         >>> GaussianMixtureIC(n_components=4, covariance_type="full", random_state=0).fit(X).best_n_components_
         2
         """
-        X = check_rows(self, X, reset=True, ensure_min_samples=2)
+        X = check_rows(self, X, reset=True, ensure_min_samples=2, allow_nan=self.nan_policy != "raise")
         owner = type(self).__name__
         _check_criterion(self.criterion, owner)
         _check_grid(self.n_components, self.covariance_type, owner)
@@ -685,7 +687,7 @@ n_iter_, lower_bound_, lower_bounds_ :
             X, self.n_components, self.covariance_type, criterion=self.criterion, n_init=self.n_init,
             random_state=self.random_state, sample_weight=sample_weight, tol=self.tol, reg_covar=self.reg_covar,
             max_iter=self.max_iter, init_params=self.init_params, chunk_size=self.chunk_size,
-            n_jobs=self.n_jobs,
+            n_jobs=self.n_jobs, nan_policy=self.nan_policy,
         )
         best = result.best_model
         self.selection_ = result
@@ -719,7 +721,7 @@ n_iter_, lower_bound_, lower_bounds_ :
     def _best(self, X) -> GaussianMixture:
         """The chosen model, after checking ``X`` against this estimator (its name in the messages)."""
         check_is_fitted(self)
-        check_rows(self, X, reset=False)
+        check_rows(self, X, reset=False, allow_nan=self.nan_policy != "raise")
         return self.best_estimator_
 
     def predict(self, X) -> np.ndarray:
