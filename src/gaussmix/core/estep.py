@@ -543,8 +543,9 @@ def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tu
     off the float64 fit after 20 iterations), exceeds :data:`CANCELLATION_LIMIT`: in float64 a
     component collapsed more than about 7e6 of its standard deviations from ``c`` (never in
     an ordinary fit); in float32 about 300, which narrow, elongated clusters a few of their
-    widths apart often are.  When more than half the components qualify, all are centred on
-    their own means (the shared design no longer pays for itself).
+    widths apart often are (on the benchmarks' rotated data, 11 of 16 components after six
+    iterations).  Each qualifying component is evaluated on its band of rows only; the others
+    stay in the shared design.
 
     Examples
     --------
