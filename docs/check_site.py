@@ -208,7 +208,7 @@ def check_api(site: Path) -> list[str]:
     for name, entry in inventory.items():
         if entry.split()[0] not in ("py:class", "py:function", "py:exception", "py:data"):
             continue
-        obj = _import(name)
+        obj = resolve_name(name)
         if obj is not None and not isinstance(obj, (int, float, str, tuple, dict)):
             documented[id(obj)] = name
     problems = []
@@ -227,7 +227,8 @@ def check_api(site: Path) -> list[str]:
     return problems
 
 
-def _import(dotted: str):
+def resolve_name(dotted: str):
+    """The object a dotted name refers to (module, then attributes), or None."""
     parts = dotted.split(".")
     for i in range(len(parts), 0, -1):
         try:

@@ -7,7 +7,9 @@
 """
 
 import ast
+import functools
 import importlib
+import importlib.util
 import inspect
 import re
 import sys
@@ -53,17 +55,20 @@ def api_entries() -> list[str]:
     return entries
 
 
+@functools.lru_cache(maxsize=1)
+def _check_site():
+    """docs/check_site.py as a module (standard library only; the site checker's name resolution)."""
+    spec = importlib.util.spec_from_file_location("check_site", DOCS / "check_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def resolve(dotted: str):
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(dotted)
+    obj = _check_site().resolve_name(dotted)
+    if obj is None:
+        raise ImportError(dotted)
+    return obj
 
 
 def public_names():
