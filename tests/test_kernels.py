@@ -13,7 +13,7 @@ import pytest
 from sklearn.mixture import GaussianMixture as SKGaussianMixture
 
 from gaussmix import GaussianMixture
-from gaussmix.core import EStep
+from gaussmix.core import EStep, MixtureParams
 from gaussmix.core.stats import SufficientStats, design
 from gaussmix.covariance import get_covariance
 from gaussmix.data import ArrayData, auto_chunk_rows
@@ -458,3 +458,19 @@ def test_float32_statistics_keep_narrowing_components_accurate():
             fits[dtype] = GaussianMixture(32, tol=0, max_iter=4, **start).fit(X64.astype(dtype))
     a, b = fits[np.float32].covariances_, fits[np.float64].covariances_
     assert np.linalg.norm(a - b) / np.linalg.norm(b) < 1e-3
+
+
+def test_float32_rows_far_outside_a_collapsed_component_get_no_responsibility_and_no_warning():
+    """A component of variance 1e-36 (collapsed with reg_covar=0) in float32: rows far from it overflow
+    its log-density to -inf, the right limit, silently (hypothesis found the warning)."""
+    p = MixtureParams.from_covariances("diag", np.array([0.4, 0.3, 0.3]), np.array([[2.64], [1.35], [0.83]]),
+                                       np.array([[1e-36], [0.5], [0.5]]))
+    X = np.array([[2.6410503], [1.3502456], [0.8273808], [30.0]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estep = EStep(p, np.float32)
+        resp = estep.responsibilities(X)
+        stats = estep.stats(X)
+    assert np.all(np.isfinite(resp)) and np.all(resp[:, 0] < 1e-29)
+    np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-6)
+    assert np.isfinite(stats.loglik) and np.all(np.isfinite(stats.s2))

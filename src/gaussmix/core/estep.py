@@ -32,6 +32,7 @@ iteration), and the statistics come back to the host as float64.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 
@@ -244,7 +245,8 @@ class EStep:
         X = self._rows(X)
         coef, row_factor_t, _, centres, factors, constants, residuals, bounds = self._constants(X)
         design_t = self._design(X)
-        products = coef @ design_t
+        with self._overflow_allowed():
+            products = coef @ design_t
         k = self._n_components
         log_prob = products[:k]
         if not self.own:
@@ -280,9 +282,19 @@ class EStep:
         if not self._own_exact:
             band.whitened -= residuals[:, None, :]
         neg_half = _xp.asarray_like(np.full(d, -0.5), X, self.dtype)
-        log_density = (band.whitened * band.whitened) @ neg_half + constants[:, None]
+        with self._overflow_allowed():
+            log_density = (band.whitened * band.whitened) @ neg_half + constants[:, None]
         log_prob[m + band.component, band.row] = log_density[band.component, band.position]
         return log_prob, design_t, band
+
+    def _overflow_allowed(self):
+        """float32 log-densities of rows far outside a very narrow component (a precision near
+        float32's range, e.g. a collapsed component with ``reg_covar=0``) overflow to ``-inf``: the
+        right limit (the row's responsibility is 0), not a warning.  A ``nan`` from opposite
+        overflows reaches the M-step, whose covariance check names the component."""
+        if self.dtype == np.float32:
+            return np.errstate(over="ignore", invalid="ignore")
+        return contextlib.nullcontext()
 
     def _normalise_t(self, log_prob: np.ndarray) -> np.ndarray:
         """Turn log-probs ``(k, n_rows)`` into responsibilities in place; return log p(x).
