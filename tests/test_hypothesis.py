@@ -217,14 +217,14 @@ def conditioning(gm, X: np.ndarray) -> tuple[float, float]:
 
 def log_density_tolerance(gm, X, value) -> np.ndarray:
     """The rounding error a log-density ``value`` may carry (see :func:`conditioning`)."""
-    eps = np.finfo(compute_dtype(X)).eps
+    eps = float(np.finfo(compute_dtype(X)).eps)  # a Python float: kappa may be beyond float32's range
     kappa, spread = conditioning(gm, X)
     return 64 * eps * ((1.0 + np.abs(value)) * kappa + spread)
 
 
 def resolved(gm, X) -> bool:
     """Whether the data's dtype resolves the log-densities to better than 1e-3 relative."""
-    eps = np.finfo(compute_dtype(X)).eps
+    eps = float(np.finfo(compute_dtype(X)).eps)
     return eps * max(conditioning(gm, X)) < 1e-3
 
 

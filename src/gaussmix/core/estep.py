@@ -40,6 +40,8 @@ import numpy as np
 
 from .. import _xp
 from ..covariance._linalg import smallest_eigenvalues
+from ..covariance.base import ill_defined_message
+from ..exceptions import CovarianceError
 from .params import MixtureParams
 from .missing import NAN_POLICIES, IncompleteKernel
 from .stats import SufficientStats, design
@@ -163,6 +165,7 @@ class EStep:
             self._bounds = np.ascontiguousarray(bound, dtype=self.dtype)
             radius2 = cov.quadratic_coefficients(cov.identity(1, d), 1, d)
             coef = np.vstack([coef, np.hstack([radius2, np.zeros((1, d + 1))])])
+        _check_representable(coef[:k], self.dtype, self._order)
         self._coef = np.ascontiguousarray(coef, dtype=self.dtype)
         # Own-centred components: centres (representable in the dtype), whitening factors, constants.
         centres = params.means[own].astype(self.dtype)
@@ -504,6 +507,22 @@ class EStep:
         n = float(n_rows) if weights is None else _xp.sum_float64(weights)
         return SufficientStats(self.stats_shift, n, np.concatenate(nk)[order], np.concatenate(s1)[order],
                                np.concatenate(s2)[order], float(loglik))
+
+
+def _check_representable(coef: np.ndarray, dtype: np.dtype, order: np.ndarray) -> None:
+    """A ``CovarianceError`` naming the first component whose E-step coefficients exceed ``dtype``'s range.
+
+    A precision beyond float32's range (a component collapsed far below what the data's
+    resolution can hold, e.g. with ``reg_covar=0``) cannot be evaluated in float32.
+    """
+    if dtype != np.float32:
+        return
+    with np.errstate(invalid="ignore"):
+        too_big = ~(np.max(np.abs(coef), axis=1) <= np.finfo(np.float32).max)
+    if too_big.any():
+        component = int(order[int(np.argmax(too_big))])
+        raise CovarianceError(ill_defined_message(f"component {component} (its precision exceeds float32's range)",
+                                                  dtype))
 
 
 class _Band:
