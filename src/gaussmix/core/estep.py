@@ -150,6 +150,7 @@ class EStep:
         self._order = np.array(shared + own, dtype=np.intp)
         self._inverse = np.argsort(self._order)
         coef = coef[self._order]
+        _check_representable(coef, self.dtype, self._order)
         # Rounding bound of the shared products' log-density of each component at a row x:
         # (p + 4) eps (0.5 |P|_F |x - c|^2 + |P (m - c)| |x - c| + |constant|), the sum of the
         # absolute values of the product's terms times the dot product's error factor.  |x - c|^2
@@ -158,14 +159,12 @@ class EStep:
         self._bounds = None
         if own:
             precisions = cov.dense(params.precisions, k, d)
-            terms = np.stack([0.5 * np.sqrt(np.sum(precisions**2, axis=(1, 2))), np.linalg.norm(linear, axis=1),
-                              np.abs(constant)], axis=1)
+            terms = np.stack([0.5 * _norms(precisions.reshape(k, -1)), _norms(linear), np.abs(constant)], axis=1)
             factor_of_error = (coef.shape[1] + 4) * float(np.finfo(self.dtype).eps)
             bound = (factor_of_error * terms)[self._order]
             self._bounds = np.ascontiguousarray(bound, dtype=self.dtype)
             radius2 = cov.quadratic_coefficients(cov.identity(1, d), 1, d)
             coef = np.vstack([coef, np.hstack([radius2, np.zeros((1, d + 1))])])
-        _check_representable(coef[:k], self.dtype, self._order)
         self._coef = np.ascontiguousarray(coef, dtype=self.dtype)
         # Own-centred components: centres (representable in the dtype), whitening factors, constants.
         centres = params.means[own].astype(self.dtype)
@@ -507,6 +506,14 @@ class EStep:
         n = float(n_rows) if weights is None else _xp.sum_float64(weights)
         return SufficientStats(self.stats_shift, n, np.concatenate(nk)[order], np.concatenate(s1)[order],
                                np.concatenate(s2)[order], float(loglik))
+
+
+def _norms(rows: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row, scaled by its largest entry first: the terms of a precision near
+    float64's range (a collapsed component, ``reg_covar=0``) must not overflow in their squares."""
+    with np.errstate(over="ignore"):  # an inf entry: an inf norm, the honest bound
+        scale = np.maximum(np.max(np.abs(rows), axis=1), np.finfo(np.float64).tiny)
+        return scale * np.sqrt(np.sum((rows / scale[:, None]) ** 2, axis=1))
 
 
 def _check_representable(coef: np.ndarray, dtype: np.dtype, order: np.ndarray) -> None:
