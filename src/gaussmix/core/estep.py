@@ -341,11 +341,8 @@ class EStep:
         split = self._split(X)
         if split is None:
             return self._log_prob_and_resp(X)
-        log_norm = self._merge(X, split, lambda Xc: self._log_prob_and_resp(Xc)[0],
-                               lambda rows: rows.responsibilities()[0], (), self.dtype, math.nan)
-        resp = self._merge(X, split, lambda Xc: self._log_prob_and_resp(Xc)[1],
-                           lambda rows: rows.responsibilities()[1], (self._n_components,), self.dtype, math.nan)
-        return log_norm, resp
+        return self._merge(X, split, self._log_prob_and_resp, lambda rows: rows.responsibilities(),
+                           ((), (self._n_components,)), self.dtype, math.nan)
 
     def _log_prob_and_resp(self, X):
         resp_t = self._log_prob_t(X)[0]
@@ -414,16 +411,23 @@ class EStep:
         split = self._split(X)
         if split is None:
             return complete_fn(X)
-        return self._merge(X, split, complete_fn, incomplete_fn, tail, dtype, omitted)
+        (out,) = self._merge(X, split, lambda Xc: (complete_fn(Xc),), lambda rows: (incomplete_fn(rows),),
+                             (tail,), dtype, omitted)
+        return out
 
-    def _merge(self, X, split, complete_fn, incomplete_fn, tail, dtype, omitted):
+    def _merge(self, X, split, complete_fn, incomplete_fn, tails, dtype, omitted):
+        """Per-row results (a tuple, one array of shape ``(n_rows, *tail)`` per entry of ``tails``) from
+        ``complete_fn`` on the complete rows and ``incomplete_fn`` on the others, each computed once."""
         X = self._rows(X)
         complete, incomplete, rows = split
-        out = np.empty((X.shape[0], *tail), dtype=dtype)
+        outs = tuple(np.empty((X.shape[0], *tail), dtype=dtype) for tail in tails)
         if complete.size:
-            out[complete] = _xp.to_numpy(complete_fn(_xp.take_rows(X, self._index(complete, X))))
-        out[incomplete] = omitted if rows is None else incomplete_fn(rows)
-        return out if isinstance(X, np.ndarray) else _xp.asarray_like(out, X, dtype)
+            for out, part in zip(outs, complete_fn(_xp.take_rows(X, self._index(complete, X)))):
+                out[complete] = _xp.to_numpy(part)
+        parts = (omitted,) * len(outs) if rows is None else incomplete_fn(rows)
+        for out, part in zip(outs, parts):
+            out[incomplete] = part
+        return outs if isinstance(X, np.ndarray) else tuple(_xp.asarray_like(out, X, dtype) for out in outs)
 
     def _incomplete_stats(self, rows, weights) -> SufficientStats:
         """The expected statistics of rows with missing values, about :attr:`stats_shift`."""
@@ -443,7 +447,7 @@ class EStep:
     def stats(self, X: np.ndarray, weights: np.ndarray | None = None) -> SufficientStats:
         """E-step and reduction: this chunk's :class:`SufficientStats` under the parameters.
 
-        Rows with missing values (``incomplete=True``) contribute their expected statistics;
+        Rows with missing values (``nan_policy='marginalize'``) contribute their expected statistics;
         a row with nothing observed contributes nothing (see :mod:`gaussmix.core.missing`).
         """
         split = self._split(X)

@@ -111,29 +111,29 @@ class IncompleteRows:
         self.log_prob = np.empty((n, k))
         self.log_prob[~self.observed] = kernel.log_weights
         self._missing, self._counts = missing, counts
-        self._groups_built = None
         if kernel.diagonal:
+            self._terms = self._diagonal_terms()
             self._diagonal_log_prob()
+            self._groups_built = None  # needed only for conditional covariances and draws
         else:
-            self._groups  # noqa: B018  (the groups write the log-probabilities)
+            self._groups_built = self._build_groups(write_log_prob=True)
 
     @property
     def _groups(self) -> list:
-        """The rows by number of missing values (:class:`_Group`), built when first needed (the
-        diagonal path needs them only for conditional covariances and draws)."""
+        """The rows by number of missing values (:class:`_Group`)."""
         if self._groups_built is None:
-            groups = []
-            target = None if self.kernel.diagonal else self
-            for j in np.unique(self._counts[self.observed]):
-                rows = np.flatnonzero(self._counts == j)
-                groups.append(_Group(self.kernel, self.X[rows], self._missing[rows], rows, int(j), target))
-            self._groups_built = groups
+            self._groups_built = self._build_groups(write_log_prob=False)
         return self._groups_built
+
+    def _build_groups(self, write_log_prob: bool) -> list:
+        target = self if write_log_prob else None
+        return [_Group(self.kernel, self.X[rows], self._missing[rows], rows, int(j), target)
+                for j in np.unique(self._counts[self.observed]) for rows in [np.flatnonzero(self._counts == j)]]
 
     def _diagonal_log_prob(self) -> None:
         """Axis-aligned covariances: ``log weight_k + sum over observed f of log N(x_f | mu_kf, var_kf)``."""
         kernel = self.kernel
-        observed, centred, squared = self._diagonal_terms()
+        observed, centred, squared = self._terms
         precisions = 1.0 / kernel.variances  # (k, d)
         offsets = kernel.means - kernel.centre
         # sum_f o_f p_f (x_f - m_f)^2 = (x^2) p' - 2 x (p m)' + o (p m^2)', x centred and zero where missing
@@ -212,10 +212,10 @@ class IncompleteRows:
         w = np.where(self.observed, w, 0.0)
         wr = resp * w[:, None]  # (n, k)
         nk = wr.sum(axis=0)
-        # about each component's mean first (the completed rows' deviations), then moved to the
-        # centres in float64 (exact algebra; the means are near the centres)
         if self.kernel.diagonal:
             return float(w.sum()), nk, *self._diagonal_moments(wr, nk, centres)
+        # about each component's mean first (the completed rows' deviations), then moved to the
+        # centres in float64 (exact algebra; the means are near the centres)
         s1 = np.zeros((k, d))
         s2 = np.zeros((k, d, d))
         if self._groups:
@@ -231,13 +231,12 @@ class IncompleteRows:
                 group.add_conditional_covariance(s2, wr[group.rows])
         return float(w.sum()), nk, *_FULL.moments_about(nk, s1, s2, self.kernel.means - centres)
 
-
     def _diagonal_moments(self, wr: np.ndarray, nk: np.ndarray, centres: np.ndarray):
         """Axis-aligned covariances: ``(s1, s2)`` about ``centres``; ``s2`` holds only the diagonal (all
         that these types' moments use) of the (k, d, d) moments.  A missing ``x_f`` counts as ``mu_kf``
         with variance ``var_kf``."""
         kernel = self.kernel
-        observed, centred, squared = self._diagonal_terms()
+        observed, centred, squared = self._terms
         offsets = kernel.means - kernel.centre
         absent = wr.T @ (1.0 - observed)  # (k, d): mass of the missing values
         s1 = wr.T @ centred + absent * offsets
