@@ -10,13 +10,12 @@ import numpy as np
 from . import _xp
 from ._validation import _fail, check_estimator_params
 from .core import initial_stats, nk_floor
-from .core.missing import rows_for_init
 from .data import ArrayData
 from .core.variational import PRIOR_TYPES, VARIATIONAL_FORMS, Priors, VariationalState, VariationalUpdate, variational_parameters
 from .covariance import canonical_name
 from .covariance._common import check_positive, check_shape, to_float_array
 from .covariance._linalg import check_symmetric_positive_definite
-from .estimator import _BaseMixture
+from .estimator import _BaseMixture, seeding_rows
 
 __all__ = ["BayesianGaussianMixture"]
 
@@ -348,7 +347,7 @@ def _complete_rows(data):
     else:
         sample = data.init_sample(np.random.RandomState(0))
         X, w = sample.X, sample.sample_weight
-    return ArrayData(*rows_for_init(np.asarray(X), w, policy))
+    return seeding_rows(ArrayData(np.asarray(X), w), policy)
 
 
 def data_moments(data) -> tuple[np.ndarray, np.ndarray]:

@@ -53,7 +53,7 @@ import numpy as np
 from . import __version__
 from ._files import check_new, move_into_place, new_temp, open_npy
 from .core import information_criteria
-from .core.missing import NAN_POLICIES, counted_rows
+from .core.missing import NAN_POLICIES, counted_rows, counted_terms
 from .core.variational import PRIOR_TYPES
 from .covariance import COVARIANCE_NAMES, SKLEARN_NAMES, expand_covariance_types, get_covariance
 
@@ -525,10 +525,8 @@ class _Totals:
     def __call__(self, log_density, w, X=None):
         log_density = np.asarray(log_density, dtype=np.float64)
         self.rows += log_density.shape[0]
-        counted = None if X is None else counted_rows(self.nan_policy, X, log_density)
-        if counted is not None:  # rows omitted, or with nothing observed (--nan-policy): not counted
-            log_density = np.where(counted, log_density, 0.0)
-            w = counted if w is None else np.where(counted, np.asarray(w, dtype=np.float64), 0.0)
+        if X is not None:  # rows omitted, or with nothing observed (--nan-policy): not counted
+            log_density, w = counted_terms(self.nan_policy, X, log_density, w)
         if w is None:
             self.loglik += float(log_density.sum())
             self.n += log_density.shape[0]

@@ -24,7 +24,7 @@ from ._validation import (
 )
 from .core import (MAXIMUM_LIKELIHOOD, EStep, MixtureParams, information_criteria, initial_params, mstep_reseeding,
                    nk_floor, run_em)
-from .core.missing import (IncompleteKernel, conditional_params, counted_rows, marginal_params, missing_counts,
+from .core.missing import (IncompleteKernel, conditional_params, counted_terms, marginal_params, missing_counts,
                            rows_for_init)
 from .core.online import blend, step_size
 from .covariance import get_covariance
@@ -45,15 +45,20 @@ def _loglik_and_weight(estep: EStep, X: np.ndarray, w: np.ndarray | None) -> np.
     Rows that take no part in a fit (omitted, or with nothing observed) are not counted.
     """
     log_density = _xp.to_numpy(estep.score_samples(X)).astype(np.float64)
-    counted = counted_rows(estep.nan_policy, X, log_density)
-    if counted is not None:
-        log_density = np.where(counted, log_density, 0.0)
+    log_density, w = counted_terms(estep.nan_policy, X, log_density, w)
     if w is None:
-        return np.array([log_density.sum(), float(X.shape[0] if counted is None else np.count_nonzero(counted))])
+        return np.array([log_density.sum(), float(X.shape[0])])
     w = _xp.to_numpy(w).astype(np.float64)
-    if counted is not None:
-        w = np.where(counted, w, 0.0)
     return np.array([w @ log_density, w.sum()])
+
+
+def seeding_rows(data: ArrayData, nan_policy: str) -> ArrayData:
+    """In-memory rows the seeding rules can take (they take no NaN): ``data`` itself under 'raise',
+    else :func:`gaussmix.core.missing.rows_for_init`'s rows, in chunks of the same size."""
+    if nan_policy == "raise":
+        return data
+    return ArrayData(*rows_for_init(_xp.to_numpy(data.X), data.sample_weight, nan_policy), data.chunk_rows,
+                     n_jobs=data.n_jobs)
 
 
 def _with_nan_policy(data, nan_policy: str):
@@ -184,9 +189,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
             if isinstance(init_data, ArrayData):  # values too large to square: the rows seen so far say so
                 check_values(init_data.X, type(self).__name__, "X", n_samples=data.n_samples,
                              allow_nan=nan_policy != "raise")
-                if nan_policy != "raise":
-                    init_data = ArrayData(*rows_for_init(init_data.X, init_data.sample_weight, nan_policy),
-                                          init_data.chunk_rows, n_jobs=init_data.n_jobs)
+                init_data = seeding_rows(init_data, nan_policy)
             weights = init_data.sample_weight if isinstance(init_data, ArrayData) else None
             n_support = data.n_samples if weights is None else int(np.count_nonzero(weights))
         n_features = data.n_features

@@ -38,8 +38,8 @@ from .core import (EStep, MixtureParams, information_criteria, initial_params, n
 from .covariance import ALIASES, COVARIANCE_NAMES, canonical_name, expand_covariance_types
 from .covariance._linalg import smallest_eigenvalues
 from .data import ArrayData, chunk_rows_for
-from .core.missing import counted_rows, rows_for_init
-from .estimator import GaussianMixture, _with_nan_policy
+from .core.missing import counted_rows
+from .estimator import GaussianMixture, _with_nan_policy, seeding_rows
 from .exceptions import ConvergenceWarning, InvalidParameterError
 
 __all__ = ["CRITERIA", "Candidate", "GaussianMixtureIC", "SelectionResult", "select"]
@@ -461,14 +461,11 @@ def select(
         rows = fit_params.get("chunk_size") or min(
             chunk_rows_for(t, max(ks), X.shape[1], X.dtype.itemsize) for t in types)
         data = ArrayData(X, weights, rows, n_jobs=fit_params.get("n_jobs"), nan_policy=nan_policy)
-        if nan_policy != "raise":  # the seeding rules take no NaN; 'omit' fits the complete rows alone
-            init_data = ArrayData(*rows_for_init(X, weights, nan_policy), rows, n_jobs=fit_params.get("n_jobs"),
-                                  nan_policy=nan_policy)
-            if nan_policy == "omit":
-                data = init_data
-        counted = data if init_data is None else init_data
-        n_support = counted.n_samples if counted.sample_weight is None else int(
-            np.count_nonzero(counted.sample_weight))
+        init_data = seeding_rows(data, nan_policy)
+        if nan_policy == "omit":  # the complete rows alone, exactly as a fit on them
+            data = init_data
+        n_support = init_data.n_samples if init_data.sample_weight is None else int(
+            np.count_nonzero(init_data.sample_weight))
     if max(ks) > n_support:
         what = "n_samples" if sample_weight is None else "the number of samples with positive weight"
         raise ValueError(f"Expected n_samples >= n_components but got n_components = {max(ks)}, {what} = {n_support}")
@@ -492,10 +489,7 @@ def select(
                 chunk_rows_for(t, max(ks), data.n_features, np.dtype(data.dtype).itemsize) for t in types),
                 fit_params.get("n_jobs"))
         sampler = _candidate_rng(random_state)
-        init_data = data.init_sample(sampler)
-        if nan_policy != "raise":
-            init_data = ArrayData(*rows_for_init(init_data.X, init_data.sample_weight, nan_policy),
-                                  init_data.chunk_rows, n_jobs=init_data.n_jobs)
+        init_data = seeding_rows(data.init_sample(sampler), nan_policy)
         if isinstance(random_state, numbers.Integral):
             after_sample = sampler.get_state()
 

@@ -36,6 +36,7 @@ import math
 import numpy as np
 from scipy.special import logsumexp
 
+from .. import _xp
 from ..covariance import get_covariance
 from .params import MixtureParams
 
@@ -481,6 +482,24 @@ def counted_rows(nan_policy: str, X, log_density: np.ndarray) -> np.ndarray | No
         return None
     counted = ~np.isnan(log_density)
     if nan_policy == "marginalize":
-        nothing = X.isnan().all(dim=1).cpu().numpy() if not isinstance(X, np.ndarray) else np.isnan(X).all(axis=1)
+        nothing = _xp.to_numpy(X.isnan().all(dim=1)) if _xp.is_torch(X) else np.isnan(X).all(axis=1)
         counted &= ~nothing
     return counted
+
+
+def counted_terms(nan_policy: str, X, log_density: np.ndarray, weights):
+    """``(log_density, weights)`` of a chunk with the rows that take no part in a fit (see
+    :func:`counted_rows`) given log-density 0 and weight 0; unchanged when every row counts.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, np.nan], [np.nan, np.nan]])
+    >>> [a.tolist() for a in counted_terms("marginalize", X, np.array([-1.0, 0.0]), None)]
+    [[-1.0, 0.0], [1.0, 0.0]]
+    """
+    counted = counted_rows(nan_policy, X, log_density)
+    if counted is None:
+        return log_density, weights
+    weights = counted.astype(np.float64) if weights is None else np.where(
+        counted, _xp.to_numpy(weights).astype(np.float64), 0.0)
+    return np.where(counted, log_density, 0.0), weights
