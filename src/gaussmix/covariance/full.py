@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.linalg import solve_triangular
 
@@ -9,6 +11,15 @@ from .. import _xp
 from . import _linalg
 from ._common import check_shape, to_float_array
 from .base import CovarianceType
+
+
+@lru_cache(maxsize=None)
+def _upper(d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the upper triangle, in the quadratic features' order (read-only,
+    cached: every chunk's statistics unpack with them, and building them holds the GIL)."""
+    rows, cols = np.triu_indices(d)
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
 
 
 class FullCovariance(CovarianceType):
@@ -59,7 +70,7 @@ class FullCovariance(CovarianceType):
             offset += d - i
 
     def quadratic_coefficients(self, precisions_cholesky, n_components, n_features):
-        rows, cols = np.triu_indices(n_features)
+        rows, cols = _upper(n_features)
         precisions = self.precisions(precisions_cholesky)
         return precisions[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
 
@@ -69,7 +80,7 @@ class FullCovariance(CovarianceType):
     def second_moment(self, quadratic_moments, XcT, weights):
         k = quadratic_moments.shape[0]
         d = XcT.shape[0]
-        rows, cols = np.triu_indices(d)
+        rows, cols = _upper(d)
         out = np.empty((k, d, d), dtype=np.float64)
         out[:, rows, cols] = quadratic_moments
         out[:, cols, rows] = quadratic_moments
