@@ -54,6 +54,13 @@ CANCELLATION_LIMIT = 1e-2
 # over rows notices them), and products with subnormal numbers run ~100x slower in BLAS.
 _NEGLIGIBLE = {np.dtype(np.float64): 1e-250, np.dtype(np.float32): 1e-30}
 
+#: The E-step product's coefficient rows are padded to a multiple of this many (float32, 153 x 9306
+#: design, one thread on a 2-core EPYC: 15 rows took 0.41 ms, 16 rows 0.30 ms; 17 rows 0.38, 20 rows 0.36).
+_PRODUCT_ROWS = 4
+
+#: Rows of a chunk per block of the E-step product (see :func:`_product`).
+_PRODUCT_BLOCK = 256
+
 _buffers = threading.local()
 
 
@@ -165,6 +172,9 @@ class EStep:
             self._bounds = np.ascontiguousarray(bound, dtype=self.dtype)
             radius2 = cov.quadratic_coefficients(cov.identity(1, d), 1, d)
             coef = np.vstack([coef, np.hstack([radius2, np.zeros((1, d + 1))])])
+        # Zero rows up to a multiple of _PRODUCT_ROWS: BLAS's edge tiles cost about a whole tile
+        # (their products are never read).
+        coef = np.vstack([coef, np.zeros((-coef.shape[0] % _PRODUCT_ROWS, coef.shape[1]))])
         self._coef = np.ascontiguousarray(coef, dtype=self.dtype)
         # Own-centred components: centres (representable in the dtype), whitening factors, constants.
         centres = params.means[own].astype(self.dtype)
@@ -248,7 +258,7 @@ class EStep:
         coef, row_factor_t, _, centres, factors, constants, residuals, bounds = self._constants(X)
         design_t = self._design(X)
         with self._overflow_allowed():
-            products = coef @ design_t
+            products = _product(coef, design_t)
         k = self._n_components
         log_prob = products[:k]
         if not self.own:
@@ -510,6 +520,27 @@ class EStep:
         n = float(n_rows) if weights is None else _xp.sum_float64(weights)
         return SufficientStats(self.stats_shift, n, np.concatenate(nk)[order], np.concatenate(s1)[order],
                                np.concatenate(s2)[order], float(loglik))
+
+
+def _product(coef, design_t):
+    """``coef @ design_t``; for NumPy, one batched product over blocks of :data:`_PRODUCT_BLOCK` rows.
+
+    The blocks run OpenBLAS's small-matrix kernels, which skip packing the whole design into
+    buffers first: a 17 x 153 by 153 x 9306 product took 0.26 ms instead of 0.36 in float32 and
+    0.57 instead of 0.78 in float64 (one thread, 2-core EPYC).  Each entry is the same dot product
+    over the design's features, so the rows' results do not depend on the blocking beyond rounding.
+    """
+    if not isinstance(design_t, np.ndarray) or design_t.shape[1] < 2 * _PRODUCT_BLOCK:
+        return coef @ design_t
+    (rows, p), n_rows = coef.shape, design_t.shape[1]
+    n_blocks = n_rows // _PRODUCT_BLOCK
+    whole = n_blocks * _PRODUCT_BLOCK
+    out = np.empty((rows, n_rows), dtype=np.result_type(coef, design_t))
+    np.matmul(coef, design_t[:, :whole].reshape(p, n_blocks, _PRODUCT_BLOCK).transpose(1, 0, 2),
+              out=out[:, :whole].reshape(rows, n_blocks, _PRODUCT_BLOCK).transpose(1, 0, 2))
+    if whole < n_rows:
+        out[:, whole:] = coef @ design_t[:, whole:]
+    return out
 
 
 def _norms(rows: np.ndarray) -> np.ndarray:
