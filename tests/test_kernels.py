@@ -474,3 +474,42 @@ def test_float32_rows_far_outside_a_collapsed_component_get_no_responsibility_an
     assert np.all(np.isfinite(resp)) and np.all(resp[:, 0] < 1e-29)
     np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-6)
     assert np.isfinite(stats.loglik) and np.all(np.isfinite(stats.s2))
+
+
+# ------------------------------------------------- products shaped for BLAS's kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_rows", [100, 512, 9306])
+@pytest.mark.parametrize("n_features", [18, 153])
+def test_blocked_e_step_product_equals_the_plain_product(dtype, n_rows, n_features):
+    """The E-step product in 256-row blocks (a view of a wider per-thread buffer, with a tail) is the
+    plain product up to rounding."""
+    from gaussmix.core.estep import _product
+
+    rng = np.random.default_rng(0)
+    buffer = rng.standard_normal((n_features, n_rows + 37)).astype(dtype)
+    design_t = buffer[:, :n_rows]
+    coef = rng.standard_normal((17, n_features)).astype(dtype)
+    out = _product(coef, design_t)
+    assert out.shape == (17, n_rows) and out.dtype == dtype and out.flags.c_contiguous
+    expected = coef.astype(np.float64) @ design_t.astype(np.float64)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=0, atol=tol * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [5, 8, 9, 15, 17])
+def test_statistics_padded_to_whole_tiles_equal_the_unpadded(monkeypatch, dtype, k):
+    """Zero responsibility rows appended up to a multiple of PRODUCT_TILE change no statistic."""
+    import gaussmix.core.stats as stats_module
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((3000, 4)).astype(dtype)
+    resp = rng.dirichlet(np.ones(k), size=3000)
+    cov = get_covariance("full")
+    padded = SufficientStats.from_responsibilities(cov, X, resp, None, np.zeros(4))
+    monkeypatch.setattr(stats_module, "PRODUCT_TILE", 10**9)
+    plain = SufficientStats.from_responsibilities(cov, X, resp, None, np.zeros(4))
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for name in ("nk", "s1", "s2"):
+        assert getattr(padded, name).shape == getattr(plain, name).shape
+        np.testing.assert_allclose(getattr(padded, name), getattr(plain, name), rtol=rtol, atol=rtol, err_msg=name)
