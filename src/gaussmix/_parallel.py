@@ -22,6 +22,33 @@ R = TypeVar("R")
 
 _controller = None
 
+_scratch = threading.local()
+
+
+def scratch(name: str, shape: tuple[int, ...], dtype) -> "np.ndarray":
+    """A per-thread NumPy work array of ``shape`` (uninitialised), reused across chunks and iterations.
+
+    Chunk kernels write large temporaries (a chunk's design, padded responsibilities) once per
+    chunk; reusing one buffer per thread and ``name`` spares fresh pages for each.  The buffer
+    grows when a larger one is asked for.
+
+    Examples
+    --------
+    >>> a = scratch("example", (2, 3), "float64")
+    >>> a.shape, scratch("example", (3, 2), "float64").base is a.base
+    ((2, 3), True)
+    """
+    import numpy as np
+
+    size = 1
+    for n in shape:
+        size *= int(n)
+    buf = getattr(_scratch, name, None)
+    if buf is None or buf.dtype != np.dtype(dtype) or buf.size < size:
+        buf = np.empty(size, dtype=dtype)
+        setattr(_scratch, name, buf)
+    return buf[:size].reshape(shape)
+
 
 def available_cpus() -> int:
     """CPUs this process may run on."""

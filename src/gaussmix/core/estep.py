@@ -34,17 +34,17 @@ from __future__ import annotations
 
 import contextlib
 import math
-import threading
 
 import numpy as np
 
 from .. import _xp
+from .._parallel import scratch
 from ..covariance._linalg import smallest_eigenvalues
 from ..covariance.base import ill_defined_message
 from ..exceptions import CovarianceError
 from .params import MixtureParams
 from .missing import NAN_POLICIES, IncompleteKernel
-from .stats import SufficientStats, design
+from .stats import SufficientStats, column_blocks, design
 
 #: a component is centred on its own mean when the estimated relative rounding error of
 #: its variances about the shared shift (see :func:`cancelling_components`) exceeds this
@@ -60,22 +60,6 @@ _PRODUCT_ROWS = 4
 
 #: Rows of a chunk per block of the E-step product (see :func:`_product`).
 _PRODUCT_BLOCK = 256
-
-_buffers = threading.local()
-
-
-def _design_buffer(p: int, n_rows: int, dtype: np.dtype) -> np.ndarray:
-    """A per-thread scratch array for NumPy chunk designs (reused across chunks and iterations).
-
-    Tensors get a fresh array per chunk instead: a device's caching allocator makes that
-    cheap, and a buffer kept alive here would hold device memory after the fit.
-    """
-    buf = getattr(_buffers, "design", None)
-    if buf is None or buf.dtype != dtype or buf.shape[0] != p or buf.shape[1] < n_rows:
-        buf = np.empty((p, n_rows), dtype=dtype)
-        _buffers.design = buf
-    return buf[:, :n_rows]
-
 
 class EStep:
     """Responsibilities, log-densities and statistics of chunks under fixed parameters.
@@ -244,7 +228,9 @@ class EStep:
     def _design(self, X):
         if isinstance(X, np.ndarray):
             p = self._coef.shape[1]
-            return design(self._cov, X, self.shift_in_dtype, out=_design_buffer(p, X.shape[0], self.dtype))
+            # a per-thread buffer; tensors get a fresh array per chunk instead (a device's caching
+            # allocator makes that cheap, and a buffer kept here would hold device memory after the fit)
+            return design(self._cov, X, self.shift_in_dtype, out=scratch("design", (p, X.shape[0]), self.dtype))
         return design(self._cov, X, self._constants(X)[2])
 
     def _log_prob_t(self, X):
@@ -534,12 +520,10 @@ def _product(coef, design_t):
     if (not isinstance(design_t, np.ndarray) or design_t.shape[1] < 2 * _PRODUCT_BLOCK
             or (design_t.dtype == np.float64 and design_t.shape[0] < 32)):
         return coef @ design_t
-    (rows, p), n_rows = coef.shape, design_t.shape[1]
-    n_blocks = n_rows // _PRODUCT_BLOCK
-    whole = n_blocks * _PRODUCT_BLOCK
+    rows, n_rows = coef.shape[0], design_t.shape[1]
     out = np.empty((rows, n_rows), dtype=np.result_type(coef, design_t))
-    np.matmul(coef, design_t[:, :whole].reshape(p, n_blocks, _PRODUCT_BLOCK).transpose(1, 0, 2),
-              out=out[:, :whole].reshape(rows, n_blocks, _PRODUCT_BLOCK).transpose(1, 0, 2))
+    blocks, whole = column_blocks(design_t, _PRODUCT_BLOCK)
+    np.matmul(coef, blocks, out=column_blocks(out, _PRODUCT_BLOCK)[0])
     if whole < n_rows:
         out[:, whole:] = coef @ design_t[:, whole:]
     return out

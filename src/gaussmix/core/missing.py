@@ -128,8 +128,11 @@ class IncompleteRows:
 
     def _build_groups(self, write_log_prob: bool) -> list:
         target = self if write_log_prob else None
-        return [_Group(self.kernel, self.X[rows], self._missing[rows], rows, int(j), target)
-                for j in np.unique(self._counts[self.observed]) for rows in [np.flatnonzero(self._counts == j)]]
+        groups = []
+        for j in np.unique(self._counts[self.observed]):
+            rows = np.flatnonzero(self._counts == j)
+            groups.append(_Group(self.kernel, self.X[rows], self._missing[rows], rows, int(j), target))
+        return groups
 
     def _diagonal_log_prob(self) -> None:
         """Axis-aligned covariances: ``log weight_k + sum over observed f of log N(x_f | mu_kf, var_kf)``."""

@@ -14,12 +14,12 @@ a tree reduction and a multi-device sum are the same algorithm.  Everything is f
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _xp
+from .._parallel import scratch
 from ..covariance import CovarianceType
 
 
@@ -36,8 +36,6 @@ FLOAT32_BLOCK_ROWS = 512
 #: a whole one (OpenBLAS on a 2-core EPYC, 153 x 9306 design, one thread: 15 components took
 #: 0.81 ms in float32 and 0.74 ms in float64, 16 took 0.39 and 0.41 ms; docs/benchmarks.md).
 PRODUCT_TILE = 8
-
-_buffers = threading.local()
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,12 +187,7 @@ def _tiled(wresp_t):
     m, n_rows = wresp_t.shape
     if not isinstance(wresp_t, np.ndarray) or m <= PRODUCT_TILE or m % PRODUCT_TILE == 0:
         return wresp_t
-    rows = -(-m // PRODUCT_TILE) * PRODUCT_TILE
-    buf = getattr(_buffers, "tiled", None)  # per thread, reused across chunks (no fresh pages per chunk)
-    if buf is None or buf.dtype != wresp_t.dtype or buf.shape[0] < rows * n_rows:
-        buf = np.empty(rows * n_rows, dtype=wresp_t.dtype)
-        _buffers.tiled = buf
-    padded = buf[: rows * n_rows].reshape(rows, n_rows)
+    padded = scratch("tiled", (-(-m // PRODUCT_TILE) * PRODUCT_TILE, n_rows), wresp_t.dtype)
     padded[:m] = wresp_t
     padded[m:] = 0
     return padded
@@ -207,16 +200,28 @@ def _blocked_product(design_t: np.ndarray, wresp_t: np.ndarray) -> np.ndarray:
     product: a loop of small products held it between them, and two chunk threads then ran
     no faster than one), each block's result summed in float64.
     """
-    p, n_rows = design_t.shape
-    k = wresp_t.shape[0]
-    n_blocks, tail = divmod(n_rows, FLOAT32_BLOCK_ROWS)
-    whole = n_blocks * FLOAT32_BLOCK_ROWS
-    blocks = design_t[:, :whole].reshape(p, n_blocks, FLOAT32_BLOCK_ROWS).transpose(1, 0, 2)  # (b, p, rows)
-    weights = wresp_t[:, :whole].reshape(k, n_blocks, FLOAT32_BLOCK_ROWS).transpose(1, 2, 0)  # (b, rows, k)
+    blocks, whole = column_blocks(design_t, FLOAT32_BLOCK_ROWS)  # (b, p, rows)
+    weights = column_blocks(wresp_t, FLOAT32_BLOCK_ROWS)[0].transpose(0, 2, 1)  # (b, rows, k)
     moments = np.matmul(blocks, weights).sum(axis=0, dtype=np.float64)  # (p, k)
-    if tail:
+    if whole < design_t.shape[1]:
         moments += design_t[:, whole:] @ wresp_t[:, whole:].T
     return moments.T
+
+
+def column_blocks(a: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """The whole blocks of ``size`` columns of ``a`` (shape ``(rows, n)``) as a view of shape
+    ``(n // size, rows, size)``, and the number of columns they cover (the rest is the tail).
+
+    Examples
+    --------
+    >>> blocks, whole = column_blocks(np.arange(10).reshape(2, 5), 2)
+    >>> blocks.shape, whole, blocks[1].tolist()
+    ((2, 2, 2), 4, [[2, 3], [7, 8]])
+    """
+    rows, n = a.shape
+    n_blocks = n // size
+    whole = n_blocks * size
+    return a[:, :whole].reshape(rows, n_blocks, size).transpose(1, 0, 2), whole
 
 
 def design(covariance: CovarianceType, X, shift, out=None):
