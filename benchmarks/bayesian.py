@@ -1,6 +1,7 @@
 """BayesianGaussianMixture against scikit-learn's: seconds per variational EM iteration, side by side.
 
 Rows: W2's data (1,000,000 x 16, k = 16, full) and 400,000 x 16, k = 8, full (``workloads.make_data``),
+and B400kR, the same size on rotated, stretched clusters 1e4 from zero (``workloads.make_rotated``),
 float64 and float32 (scikit-learn given the same float32 array).  Both libraries start from the same
 point: ``init_params="random_from_data"`` with the same ``random_state`` (gaussmix draws the rows
 scikit-learn draws), ``tol=0``; one iteration is ``(t(max_iter = 1 + b) - t(max_iter = 1)) / b``,
@@ -25,7 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from .measure import timed_fit  # noqa: E402
 from .report import machine_info  # noqa: E402
-from .workloads import Workload, make_data  # noqa: E402
+from .workloads import Workload, make_data, make_rotated  # noqa: E402
+
+#: B400kR: rotated, stretched clusters (``workloads.make_rotated``) moved this far from zero
+ROTATED_OFFSET = 1e4
 
 
 def _estimator(lib: str, w: Workload, max_iter: int):
@@ -65,12 +69,13 @@ def main(argv=None) -> None:
     scale = args.scale or (20 if args.quick else 1)
     reps = 2 if args.quick else args.reps
     rows = []
-    for name, n, d, k in (("W2", 1_000_000, 16, 16), ("B400k", 400_000, 16, 8)):
+    for name, n, d, k, data in (("W2", 1_000_000, 16, 16, "blobs"), ("B400k", 400_000, 16, 8, "blobs"),
+                                ("B400kR", 400_000, 16, 8, "rotated")):
         if args.only and name not in args.only.split(","):
             continue
         for dtype in ("float64", "float32"):
-            w = Workload(name, n // scale, d, k, "full", dtype)
-            X = make_data(w)
+            w = Workload(name, n // scale, d, k, "full", dtype, data=data)
+            X = make_data(w) if data == "blobs" else (make_rotated(w.with_dtype("float64")) + ROTATED_OFFSET).astype(dtype)
             result = per_iteration(X, w, reps, args.iters)
             rows.append((w, result))
             print(f"{name} {dtype}: sklearn {result['sklearn']:.3f} s/iter, gaussmix {result['gaussmix']:.4f} s/iter",
@@ -83,7 +88,8 @@ def main(argv=None) -> None:
     print("|---|---|---:|---:|---:|---:|")
     for w, r in rows:
         agree = f"{r['agree']:.1e}" if w.dtype == "float64" else "-"
-        print(f"| {w.name} n={w.n:,} d={w.d} k={w.k} full | {w.dtype} | {r['sklearn']:.3f} | {r['gaussmix']:.4f} | "
+        what = "" if w.data == "blobs" else f", rotated, +{ROTATED_OFFSET:g}"
+        print(f"| {w.name} n={w.n:,} d={w.d} k={w.k} full{what} | {w.dtype} | {r['sklearn']:.3f} | {r['gaussmix']:.4f} | "
               f"{r['sklearn'] / r['gaussmix']:.1f}x | {agree} |")
 
 
