@@ -37,6 +37,8 @@ __all__ = [
     "subtract_into",
     "sum_float64",
     "sum_rows_into",
+    "put_flat",
+    "take_flat",
     "take_rows",
     "to_host_float64",
     "to_numpy",
@@ -181,6 +183,24 @@ def take_rows(X, index):
     if isinstance(X, np.ndarray):
         return np.take(X, index, axis=0)
     return X[index]
+
+
+def take_flat(a, index):
+    """``a.ravel()[index]`` (C order) for an integer array ``index``; ``a`` is contiguous."""
+    if isinstance(a, np.ndarray):
+        return np.take(a, index)
+    return a.reshape(-1)[index]
+
+
+def put_flat(a, index, values) -> None:
+    """``a.ravel()[index] = values`` in place (C order); ``a`` is contiguous.
+
+    Flat indices into a 2-D array run about twice as fast as a pair of index arrays (NumPy).
+    """
+    if isinstance(a, np.ndarray):
+        np.put(a, index, values)
+    else:
+        a.view(-1)[index] = values
 
 
 def dot_float64(a, b) -> float:

@@ -172,6 +172,7 @@ class EStep:
                      if own else np.zeros((0, d)))
         self._own_residuals = np.ascontiguousarray(residuals, dtype=self.dtype)
         self._own_exact = not np.any(self._own_residuals)
+        self._neg_half = np.full(d, -0.5, dtype=self.dtype)
         # The whitened rows, moved by the residuals, are about the means themselves (float64), so
         # the own components' statistics are about their means (not the rounded centres; labelling
         # them with the centres put each new mean off by the rounding of the old one, and EM
@@ -199,21 +200,22 @@ class EStep:
         return cls(params, data.dtype, shift=shift, nan_policy=getattr(data, "nan_policy", "raise"))
 
     def _constants(self, X):
-        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants, own_residuals, bounds)``
-        in the library and on the device of ``X``.
+        """``(coef, row_factor_t, shift, own_centres, own_factors, own_constants, own_residuals, bounds,
+        neg_half)`` in the library and on the device of ``X`` (``neg_half``: ``-0.5`` per feature).
 
         Copied once per device and then reused by every chunk (a race between threads
         only copies twice).
         """
         if isinstance(X, np.ndarray):
             return (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres, self._own_factors,
-                    self._own_constants, self._own_residuals, self._bounds)
+                    self._own_constants, self._own_residuals, self._bounds, self._neg_half)
         key = (type(X), str(X.device))
         found = self._on_device.get(key)
         if found is None:
             found = tuple(None if a is None else _xp.asarray_like(a, X, self.dtype)
                           for a in (self._coef, self._row_factor_t, self.shift_in_dtype, self._own_centres,
-                                    self._own_factors, self._own_constants, self._own_residuals, self._bounds))
+                                    self._own_factors, self._own_constants, self._own_residuals, self._bounds,
+                                    self._neg_half))
             self._on_device[key] = found
         return found
 
@@ -241,7 +243,7 @@ class EStep:
         design, and the own-centred components' rows that count (a :class:`_Band`, or None).
         """
         X = self._rows(X)
-        coef, row_factor_t, _, centres, factors, constants, residuals, bounds = self._constants(X)
+        coef, row_factor_t, _, centres, factors, constants, residuals, bounds, neg_half = self._constants(X)
         design_t = self._design(X)
         with self._overflow_allowed():
             products = _product(coef, design_t)
@@ -265,24 +267,28 @@ class EStep:
         # responsibility is below the negligible level whatever the rounding, so the
         # approximation stands.  All own-centred components are done at once, their rows
         # stacked and padded to the longest (the band), so the cost does not grow with calls.
-        d = X.shape[1]
         xp = _xp.namespace(X)
         radius2 = products[k]
         error = bounds @ xp.stack([radius2, xp.sqrt(xp.abs(radius2)), xp.ones_like(radius2)])
         floor = xp.max(log_prob - error, axis=0) + (self._log_negligible - 1.0)
         m = self._n_shared
-        reach = (log_prob[m:] + error[m:]) >= floor  # (n_own, n_rows)
-        band = _Band.of(reach, xp)
+        upper = error[m:]  # the own components' upper estimates, in place
+        upper += log_prob[m:]
+        band = _Band.of(upper >= floor, xp)
         if band is None:
             return log_prob, design_t, None
-        centred = _xp.take_rows(X, band.rows) - centres[:, None, :]  # (n_own, width, d)
-        band.whitened = self._cov.whiten_rows(centred, factors)
+        centred = _xp.take_rows(X, band.rows)  # (n_own, width, d)
+        centred -= centres[:, None, :]
+        whitened = self._cov.whiten_rows(centred, factors)
         if not self._own_exact:
-            band.whitened -= residuals[:, None, :]
-        neg_half = _xp.asarray_like(np.full(d, -0.5), X, self.dtype)
+            whitened -= residuals[:, None, :]
+        band.whitened = whitened
+        squares = band.spare = centred  # no longer needed: its buffer takes the squares (and later more)
         with self._overflow_allowed():
-            log_density = (band.whitened * band.whitened) @ neg_half + constants[:, None]
-        log_prob[m + band.component, band.row] = log_density[band.component, band.position]
+            _xp.multiply_into(whitened, whitened, squares)
+            log_density = squares @ neg_half
+        log_density += constants[:, None]
+        band.scatter(log_prob[m:], log_density)
         return log_prob, design_t, band
 
     def _overflow_allowed(self):
@@ -497,7 +503,9 @@ class EStep:
             wresp = band.gather(wresp_t[m:], xp)  # (n_own, width), zero on the padding
             mass = _xp.to_host_float64(xp.sum(wresp, axis=1))
             first = _xp.to_host_float64((wresp[:, None, :] @ band.whitened)[:, 0, :])
-            second = _xp.to_host_float64(cov.whitened_moments(band.whitened, band.whitened * wresp[:, :, None]))
+            weighted = band.spare  # the band's buffer of the squares, free again
+            _xp.multiply_into(band.whitened, wresp[:, :, None], weighted)
+            second = _xp.to_host_float64(cov.whitened_moments(band.whitened, weighted))
             first, second = cov.unwhiten(first, second, self._own_unwhitening)
             if self.stats_shift.ndim == 1:  # explicit shift: from the means to it, in float64
                 first, second = cov.moments_about(mass, first, second, self._own_offsets)
@@ -556,13 +564,16 @@ def _check_representable(coef: np.ndarray, dtype: np.dtype, order: np.ndarray) -
 class _Band:
     """The rows of a chunk where each own-centred component counts, stacked and padded.
 
-    ``rows`` (n_own, width) indexes the chunk's rows (padding repeats a valid row, with zero
-    weight in the statistics); ``component``, ``position``, ``row`` list the real entries.
+    ``rows`` (n_own, width) indexes the chunk's rows (padding repeats row 0, with zero weight
+    in the statistics).  The real entries are listed twice, as flat indices: ``flat`` into
+    the chunk's ``(n_own, n_rows)`` per-component rows (component * n_rows + row) and
+    ``packed`` into the band's ``(n_own, width)`` (component * width + position).
     """
 
-    def __init__(self, rows, component, position, row, width):
-        self.rows, self.component, self.position, self.row, self.width = rows, component, position, row, width
-        self.whitened = None
+    def __init__(self, rows, flat, packed, width):
+        self.rows, self.flat, self.packed, self.width = rows, flat, packed, width
+        #: the whitened rows (n_own, width, d), and a work buffer of the same shape
+        self.whitened = self.spare = None
 
     @classmethod
     def of(cls, reach, xp) -> "_Band | None":
@@ -572,19 +583,25 @@ class _Band:
             return None
         kw = {} if isinstance(flat, np.ndarray) else {"device": flat.device}
         bounds = xp.searchsorted(flat, xp.asarray(np.arange(n_own + 1) * n_rows, dtype=flat.dtype, **kw))
-        width = int(xp.max(bounds[1:] - bounds[:-1]))
+        starts = bounds[:-1]
+        width = int(xp.max(bounds[1:] - starts))
         component = flat // n_rows
-        row = flat - component * n_rows
-        position = xp.arange(flat.shape[0], dtype=flat.dtype, **kw) - xp.take(bounds[:-1], component)
-        rows = xp.zeros((n_own, width), dtype=flat.dtype, **kw)
-        rows[component, position] = row
-        return cls(rows, component, position, row, width)
+        # position in the band = index in ``flat`` - the component's start
+        offsets = xp.asarray(np.arange(n_own) * width, dtype=flat.dtype, **kw) - starts
+        packed = xp.arange(flat.shape[0], dtype=flat.dtype, **kw) + xp.take(offsets, component)
+        rows = xp.zeros((n_own * width,), dtype=flat.dtype, **kw)
+        _xp.put_flat(rows, packed, flat - component * n_rows)
+        return cls(xp.reshape(rows, (n_own, width)), flat, packed, width)
+
+    def scatter(self, per_row, on_band) -> None:
+        """Write the band's values ``on_band`` (n_own, width) into ``per_row`` (n_own, n_rows, contiguous)."""
+        _xp.put_flat(per_row, self.flat, _xp.take_flat(on_band, self.packed))
 
     def gather(self, per_row, xp):
-        """``per_row`` (n_own, n_rows) on the band: (n_own, width), zero on the padding."""
+        """``per_row`` (n_own, n_rows, contiguous) on the band: (n_own, width), zero on the padding."""
         kw = {} if isinstance(per_row, np.ndarray) else {"device": per_row.device}
         out = xp.zeros((per_row.shape[0], self.width), dtype=per_row.dtype, **kw)
-        out[self.component, self.position] = per_row[self.component, self.row]
+        _xp.put_flat(out, self.packed, _xp.take_flat(per_row, self.flat))
         return out
 
 
