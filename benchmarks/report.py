@@ -47,6 +47,12 @@ def machine_info(argv: list[str]) -> dict:
         loadavg = os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover - not Unix
         loadavg = None
+    try:  # gaussmix's optional compiled kernels (gaussmix.core.compiled) run when numba is installed
+        import numba
+
+        numba_version = numba.__version__
+    except ImportError:
+        numba_version = "not installed"
     return {
         "loadavg": loadavg,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -61,6 +67,7 @@ def machine_info(argv: list[str]) -> dict:
             "scikit-learn": sklearn.__version__,
             "numpy": numpy.__version__,
             "scipy": scipy.__version__,
+            "numba": numba_version,
         },
         "gaussmix_path": os.path.dirname(gaussmix.__file__),
         "threadpools": pools,

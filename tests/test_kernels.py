@@ -13,6 +13,7 @@ import pytest
 from sklearn.mixture import GaussianMixture as SKGaussianMixture
 
 from gaussmix import GaussianMixture
+import gaussmix.core.estep as estep_module
 from gaussmix.core import EStep, MixtureParams
 from gaussmix.core.stats import SufficientStats, design
 from gaussmix.covariance import get_covariance
@@ -320,7 +321,7 @@ def _identity_start(X, k, covariance_type, seed=1):
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("offset", [0.0, 1e4])
-def test_float32_rotated_stretched_clusters_match_float64(covariance_type, offset):
+def test_float32_rotated_stretched_clusters_match_float64(covariance_type, offset, band_path):
     """float32 covariances within 1e-3 of the float64 fit of the same (rounded) numbers from the same start.
 
     On these data the shared quadratic features lose most digits in float32 (condition numbers
@@ -342,6 +343,19 @@ def test_float32_rotated_stretched_clusters_match_float64(covariance_type, offse
     np.testing.assert_allclose(ours.predict_proba(X32), ours.predict_proba(X64), rtol=0, atol=1e-3)
 
 
+@pytest.fixture(params=["compiled", "arrays"])
+def band_path(request, monkeypatch):
+    """Run a test with the own-centred band compiled (numba) and with NumPy's array calls."""
+    from gaussmix.core import compiled
+
+    if request.param == "compiled":
+        if compiled.kernels() is None:
+            pytest.skip("numba is not installed")
+    else:
+        monkeypatch.setattr(compiled, "enabled", False)
+    return request.param
+
+
 def _force_own(monkeypatch, which):
     import gaussmix.core.estep as estep_module
 
@@ -351,7 +365,8 @@ def _force_own(monkeypatch, which):
 @pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
 @pytest.mark.parametrize("which", [lambda k: (1,), lambda k: (0, 2), lambda k: tuple(range(k))],
                          ids=["one", "two", "all"])
-def test_own_centred_components_agree_with_the_shared_products_in_float64(monkeypatch, covariance_type, which):
+def test_own_centred_components_agree_with_the_shared_products_in_float64(monkeypatch, covariance_type, which,
+                                                                          band_path):
     """Where float64 resolves both, centring a component on its own mean changes nothing but rounding:
     log-densities, responsibilities, predictions and the M-step from the statistics (weighted too)."""
     from gaussmix.core import mstep
@@ -402,7 +417,7 @@ def test_em_reads_the_data_once_per_iteration_with_own_centred_components(monkey
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
-def test_own_centred_components_on_a_tensor_match_numpy(monkeypatch, covariance_type):
+def test_own_centred_components_on_a_tensor_match_numpy(monkeypatch, covariance_type, band_path):
     """The own-centred path is written once against the chunk's array library: a float32 PyTorch
     tensor gives the NumPy array's log-densities and statistics."""
     torch = pytest.importorskip("torch")
@@ -419,7 +434,72 @@ def test_own_centred_components_on_a_tensor_match_numpy(monkeypatch, covariance_
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-4, atol=1e-6, err_msg=name)
 
 
-def test_float32_lower_bound_does_not_alternate_far_from_zero():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_band_equals_the_array_band(monkeypatch, dtype):
+    """numba's band kernels against NumPy's array calls, on fitted rotated clusters 1e3 from zero (in
+    float32 most components are centred on their own means; in float64 three are made so): the same
+    log-densities, responsibilities and statistics (weighted, about an explicit shift too) to rounding,
+    for C-ordered, Fortran-ordered and read-only chunks."""
+    from gaussmix.core import compiled, mstep
+
+    if compiled.kernels() is None:
+        pytest.skip("numba is not installed")
+    X64 = _rotated(6000, 16, 6, seed=5, offset=1e3).astype(np.float32).astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = GaussianMixture(6, tol=0, max_iter=8, **_identity_start(X64, 6, "full")).fit(X64)._params(16)
+    if dtype == np.float64:
+        _force_own(monkeypatch, lambda k: (0, 2, 5))
+    estep = EStep(params, dtype)
+    assert len(estep.own) >= 3
+
+    def both(fn):
+        """``fn()`` with the compiled band, then with the array calls."""
+        results = []
+        for enabled in (True, False):
+            monkeypatch.setattr(compiled, "enabled", enabled)
+            results.append(fn())
+        return results
+
+    X = X64.astype(dtype)
+    bands = both(lambda: type(estep._log_prob_t(X)[2]))
+    assert bands == [estep_module._CompiledBand, estep_module._Band]
+    # measured: float32 log-densities 1.7e-7 apart, responsibilities 3e-12, M-step results 2e-8
+    rtol, atol = (1e-6, 1e-10) if dtype == np.float32 else (1e-11, 1e-12)
+    np.testing.assert_allclose(*both(lambda: estep.weighted_log_prob(X)), rtol=rtol)
+    np.testing.assert_allclose(*both(lambda: estep.responsibilities(X)), rtol=0, atol=atol)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, len(X)).astype(dtype)
+    readonly = X.copy()
+    readonly.flags.writeable = False
+    for chunk in (X, np.asfortranarray(X), readonly):
+        for weights in (None, w):
+            a, b = both(lambda: ArrayData(chunk, weights, chunk_rows=1000).reduce(estep.stats))
+            np.testing.assert_array_equal(a.shift, b.shift)
+            np.testing.assert_allclose(a.loglik, b.loglik, rtol=rtol)
+            pa, pb = (mstep(s, "full", 1e-6, 1e-15) for s in (a, b))
+            for name in ("weights", "means", "covariances"):
+                np.testing.assert_allclose(getattr(pa, name), getattr(pb, name), rtol=rtol, err_msg=name)
+    about = EStep(params, dtype, shift=X64.mean(axis=0))
+    a, b = both(lambda: ArrayData(X, w, chunk_rows=1000).reduce(about.stats))
+    for name in ("nk", "s1", "s2"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=rtol,
+                                   atol=rtol * np.abs(getattr(b, name)).max(), err_msg=name)
+
+
+def test_compiled_band_of_a_chunk_where_no_own_component_counts(monkeypatch, band_path):
+    """A chunk far from the only own-centred component: no band, and that component's statistics are zero."""
+    p = MixtureParams.from_covariances("full", np.array([0.5, 0.5]), np.array([[0.0, 0.0], [50.0, 50.0]]),
+                                       np.repeat(np.eye(2)[None], 2, axis=0))
+    _force_own(monkeypatch, lambda k: (1,))
+    estep = EStep(p, np.float32)
+    X = np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32)
+    assert estep._log_prob_t(X)[2] is None
+    stats = estep.stats(X)
+    assert stats.nk[1] == 0 and not stats.s1[1].any() and not stats.s2[1].any()
+    np.testing.assert_allclose(stats.nk[0], 300, rtol=1e-6)
+
+
+def test_float32_lower_bound_does_not_alternate_far_from_zero(band_path):
     """Thin rotated components 1e4 from zero, float32: the bound follows float64's, iteration by iteration.
 
     (It alternated between two values 0.01 apart while the own-centred components' statistics,

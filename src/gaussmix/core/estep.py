@@ -39,6 +39,7 @@ import numpy as np
 
 from .. import _xp
 from .._parallel import scratch
+from . import compiled
 from ..covariance._linalg import smallest_eigenvalues
 from ..covariance.base import ill_defined_message
 from ..exceptions import CovarianceError
@@ -191,6 +192,12 @@ class EStep:
         self._n_components = k
         self._n_quadratic = cov.n_quadratic(d)
         self._log_negligible = math.log(_NEGLIGIBLE[self.dtype])
+        # the band test's margin below the row's best lower estimate, in the dtype
+        self._level = self.dtype.type(self._log_negligible - 1.0)
+        # Full covariances' bands on NumPy chunks run compiled when numba is installed (see
+        # :mod:`gaussmix.core.compiled`; looked up per chunk, so that a pickled E-step uses what its
+        # worker has); otherwise, and for tensors, with array calls.
+        self._compiled_band_ok = bool(own) and cov.name == "full"
         self._on_device: dict = {}
 
     @classmethod
@@ -267,10 +274,14 @@ class EStep:
         # responsibility is below the negligible level whatever the rounding, so the
         # approximation stands.  All own-centred components are done at once, their rows
         # stacked and padded to the longest (the band), so the cost does not grow with calls.
-        xp = _xp.namespace(X)
         radius2 = products[k]
+        if self._compiled_band_ok and isinstance(X, np.ndarray):
+            kernels = compiled.kernels()
+            if kernels is not None:
+                return log_prob, design_t, self._compiled_band(kernels, X, log_prob, radius2)
+        xp = _xp.namespace(X)
         error = bounds @ xp.stack([radius2, xp.sqrt(xp.abs(radius2)), xp.ones_like(radius2)])
-        floor = xp.max(log_prob - error, axis=0) + (self._log_negligible - 1.0)
+        floor = xp.max(log_prob - error, axis=0) + self._level
         m = self._n_shared
         upper = error[m:]  # the own components' upper estimates, in place
         upper += log_prob[m:]
@@ -290,6 +301,21 @@ class EStep:
         log_density += constants[:, None]
         band.scatter(log_prob[m:], log_density)
         return log_prob, design_t, band
+
+    def _compiled_band(self, kernels, X, log_prob, radius2) -> "_CompiledBand | None":
+        """The band of the own-centred components found, whitened and written into ``log_prob`` by the
+        compiled kernels (the same test and arithmetic as the array calls of :meth:`_log_prob_t`)."""
+        n_rows, d = X.shape
+        m = self._n_shared
+        entries = scratch("band_entries", (len(self.own) * n_rows,), np.int64)
+        count = kernels.band_entries(log_prob, radius2, self._bounds, m, self._level, entries)
+        if count == 0:
+            return None
+        whitened = scratch("band_whitened", (count, d), self.dtype)
+        starts = kernels.whiten_band(X, entries, count, self._own_centres, self._own_factors, self._own_residuals,
+                                     self._own_constants, m, log_prob, scratch("band_centred", (count, d), self.dtype),
+                                     whitened)
+        return _CompiledBand(kernels, entries[:count], starts, whitened)
 
     def _overflow_allowed(self):
         """float32 log-densities of rows far outside a very narrow component (a precision near
@@ -490,7 +516,6 @@ class EStep:
         ``x - c`` in float64.
         """
         cov = self._cov
-        xp = _xp.namespace(X)
         m, n_rows, d, n_own = self._n_shared, X.shape[0], X.shape[1], len(self.own)
         nk, s1, s2 = [], [], []
         if m:
@@ -500,12 +525,7 @@ class EStep:
             mass, first = np.zeros(n_own), np.zeros((n_own, d))
             second = np.zeros((n_own, *cov.moment_shape(1, d)[1:]))
         else:
-            wresp = band.gather(wresp_t[m:], xp)  # (n_own, width), zero on the padding
-            mass = _xp.to_host_float64(xp.sum(wresp, axis=1))
-            first = _xp.to_host_float64((wresp[:, None, :] @ band.whitened)[:, 0, :])
-            weighted = band.spare  # the band's buffer of the squares, free again
-            _xp.multiply_into(band.whitened, wresp[:, :, None], weighted)
-            second = _xp.to_host_float64(cov.whitened_moments(band.whitened, weighted))
+            mass, first, second = band.moments(wresp_t, m, cov)
             first, second = cov.unwhiten(first, second, self._own_unwhitening)
             if self.stats_shift.ndim == 1:  # explicit shift: from the means to it, in float64
                 first, second = cov.moments_about(mass, first, second, self._own_offsets)
@@ -603,6 +623,35 @@ class _Band:
         out = xp.zeros((per_row.shape[0], self.width), dtype=per_row.dtype, **kw)
         _xp.put_flat(out, self.packed, _xp.take_flat(per_row, self.flat))
         return out
+
+    def moments(self, wresp_t, n_shared: int, cov):
+        """Whitened ``(mass, first, second)`` of the band's rows weighted by the own rows of ``wresp_t``
+        (k, n_rows): host float64, ``second`` in :meth:`CovarianceType.whitened_moments`'s layout."""
+        xp = _xp.namespace(wresp_t)
+        wresp = self.gather(wresp_t[n_shared:], xp)  # (n_own, width), zero on the padding
+        mass = _xp.to_host_float64(xp.sum(wresp, axis=1))
+        first = _xp.to_host_float64((wresp[:, None, :] @ self.whitened)[:, 0, :])
+        weighted = self.spare  # the band's buffer of the squares, free again
+        _xp.multiply_into(self.whitened, wresp[:, :, None], weighted)
+        return mass, first, _xp.to_host_float64(cov.whitened_moments(self.whitened, weighted))
+
+
+class _CompiledBand:
+    """The band of :class:`_Band` as the compiled kernels keep it (NumPy chunks, full covariances):
+    ``entries`` (own * n_rows + row, by component), each component's ``starts``, and the
+    ``whitened`` rows ``(n_entries, d)``."""
+
+    def __init__(self, kernels, entries, starts, whitened):
+        self.kernels, self.entries, self.starts, self.whitened = kernels, entries, starts, whitened
+
+    def moments(self, wresp_t, n_shared: int, cov):
+        """As :meth:`_Band.moments` (full covariances: ``second`` of shape (n_own, d, d))."""
+        n_own, d = self.starts.shape[0] - 1, self.whitened.shape[1]
+        mass, first, second = np.zeros(n_own), np.zeros((n_own, d)), np.zeros((n_own, d, d))
+        weighted = scratch("band_weighted", self.whitened.shape, self.whitened.dtype)
+        self.kernels.band_moments(self.whitened, self.entries, self.starts, n_shared, wresp_t, weighted, mass,
+                                  first, second)
+        return mass, first, second
 
 
 def cancelling_components(params: MixtureParams, shift: np.ndarray, dtype) -> tuple[int, ...]:
