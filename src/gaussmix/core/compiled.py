@@ -63,8 +63,8 @@ def _compile():
     return SimpleNamespace(**{f.__name__: j for f, j in zip(functions, jitted)})
 
 
-def band_entries(log_prob, radius2, bounds, n_shared, level, entries):
-    """The own components' rows that can count; returns how many, listed in ``entries``.
+def band_entries(log_prob, radius2, bounds, n_shared, level, rows, starts):
+    """The rows where each own component can count; returns how many entries there are.
 
     Parameters
     ----------
@@ -76,8 +76,10 @@ def band_entries(log_prob, radius2, bounds, n_shared, level, entries):
         Each component's rounding bound is ``bounds @ [|x - c|^2, |x - c|, 1]``.
     level : scalar
         The negligible log-responsibility, minus a margin.
-    entries : int64 array of shape at least ((k - n_shared) * n_rows,)
-        Receives ``own * n_rows + row`` for each entry, ordered by component, then row.
+    rows : int64 array of shape at least ((k - n_shared) * n_rows,)
+        Receives the rows, component after component, each in order.
+    starts : int64 array of shape (k - n_shared + 1,)
+        Receives where each component's rows start in ``rows`` (and the end).
 
     A row's floor is its best lower estimate, ``max_j (approx_j - bound_j) + level``; an own
     component counts where its upper estimate ``approx + bound`` reaches the floor.
@@ -95,53 +97,47 @@ def band_entries(log_prob, radius2, bounds, n_shared, level, entries):
         floor[i] += level
     count = 0
     for own in range(k - n_shared):
+        starts[own] = count
         j = n_shared + own
         b0, b1, b2 = bounds[j, 0], bounds[j, 1], bounds[j, 2]
         for i in range(n):
             if log_prob[j, i] + (b0 * radius2[i] + b1 * root[i] + b2) >= floor[i]:
-                entries[count] = own * n + i
+                rows[count] = i
                 count += 1
+    starts[k - n_shared] = count
     return count
 
 
-def whiten_band(X, entries, count, centres, factors, residuals, constants, n_shared, log_prob, centred, whitened):
-    """Whiten the band's rows and write their exact log-densities; returns each component's start.
+def whiten_band(X, rows, starts, centres, factors, residuals, constants, n_shared, log_prob, centred, whitened):
+    """Whiten the band's rows and write their exact log-densities into ``log_prob``.
 
-    ``whitened[e] = U_o'(x_i - c_o) - r_o`` for entry ``e = (o, i)`` (``centres`` the means rounded
-    to the dtype, ``residuals`` the whitened rounding), from one BLAS product per component;
+    For component ``o`` and each of its rows ``i`` (``rows[starts[o]:starts[o + 1]]``), entry ``e``:
+    ``whitened[e] = U_o'(x_i - c_o) - r_o`` (``centres`` the means rounded to the dtype,
+    ``residuals`` the whitened rounding), one BLAS product per component, and
     ``log_prob[n_shared + o, i] = constants[o] - |whitened[e]|^2 / 2`` (the sum of squares in
-    float64).  ``centred`` is a work array of the same shape as ``whitened``, ``(count, d)`` or more.
-    Returns ``starts`` (n_own + 1,): component ``o``'s entries are ``starts[o]:starts[o + 1]``.
+    float64).  ``centred`` is a work array shaped like ``whitened``, ``(entries, d)`` or more.
     """
-    n = log_prob.shape[1]
     n_own, d = centres.shape
-    starts = np.zeros(n_own + 1, dtype=np.int64)
-    for e in range(count):
-        own = entries[e] // n
-        i = entries[e] - own * n
-        starts[own + 1] = e + 1
-        for a in range(d):
-            centred[e, a] = X[i, a] - centres[own, a]
-    for own in range(n_own):  # a component without entries starts where the previous one ended
-        if starts[own + 1] < starts[own]:
-            starts[own + 1] = starts[own]
     for own in range(n_own):
         s, t = starts[own], starts[own + 1]
-        if t > s:
-            np.dot(centred[s:t], factors[own], whitened[s:t])
-    for e in range(count):
-        own = entries[e] // n
-        i = entries[e] - own * n
-        total = 0.0
-        for a in range(d):
-            y = whitened[e, a] - residuals[own, a]
-            whitened[e, a] = y
-            total += np.float64(y) * y
-        log_prob[n_shared + own, i] = constants[own] - 0.5 * total
-    return starts
+        if t == s:
+            continue
+        for e in range(s, t):
+            i = rows[e]
+            for a in range(d):
+                centred[e, a] = X[i, a] - centres[own, a]
+        np.dot(centred[s:t], factors[own], whitened[s:t])
+        j = n_shared + own
+        for e in range(s, t):
+            total = 0.0
+            for a in range(d):
+                y = whitened[e, a] - residuals[own, a]
+                whitened[e, a] = y
+                total += np.float64(y) * y
+            log_prob[j, rows[e]] = constants[own] - 0.5 * total
 
 
-def band_moments(whitened, entries, starts, n_shared, resp, weighted, mass, first, second):
+def band_moments(whitened, rows, starts, n_shared, resp, weighted, mass, first, second):
     """Add the band's weighted whitened moments to ``mass`` (n_own,), ``first`` (n_own, d) and
     ``second`` (n_own, d, d), all float64.
 
@@ -149,15 +145,15 @@ def band_moments(whitened, entries, starts, n_shared, resp, weighted, mass, firs
     shaped like ``whitened``.  Mass and first moments are summed in float64, the second moments
     by one BLAS product per component in the rows' dtype (their rows are whitened: well scaled).
     """
-    n = resp.shape[1]
     d = whitened.shape[1]
     for own in range(starts.shape[0] - 1):
         s, t = starts[own], starts[own + 1]
         if t == s:
             continue
+        j = n_shared + own
         total = 0.0
         for e in range(s, t):
-            w = resp[n_shared + own, entries[e] - own * n]
+            w = resp[j, rows[e]]
             total += w
             for a in range(d):
                 weighted[e, a] = whitened[e, a] * w

@@ -306,16 +306,16 @@ class EStep:
         """The band of the own-centred components found, whitened and written into ``log_prob`` by the
         compiled kernels (the same test and arithmetic as the array calls of :meth:`_log_prob_t`)."""
         n_rows, d = X.shape
-        m = self._n_shared
-        entries = scratch("band_entries", (len(self.own) * n_rows,), np.int64)
-        count = kernels.band_entries(log_prob, radius2, self._bounds, m, self._level, entries)
+        m, n_own = self._n_shared, len(self.own)
+        rows = scratch("band_rows", (n_own * n_rows,), np.int64)
+        starts = np.empty(n_own + 1, dtype=np.int64)
+        count = kernels.band_entries(log_prob, radius2, self._bounds, m, self._level, rows, starts)
         if count == 0:
             return None
         whitened = scratch("band_whitened", (count, d), self.dtype)
-        starts = kernels.whiten_band(X, entries, count, self._own_centres, self._own_factors, self._own_residuals,
-                                     self._own_constants, m, log_prob, scratch("band_centred", (count, d), self.dtype),
-                                     whitened)
-        return _CompiledBand(kernels, entries[:count], starts, whitened)
+        kernels.whiten_band(X, rows, starts, self._own_centres, self._own_factors, self._own_residuals,
+                            self._own_constants, m, log_prob, scratch("band_centred", (count, d), self.dtype), whitened)
+        return _CompiledBand(kernels, rows[:count], starts, whitened)
 
     def _overflow_allowed(self):
         """float32 log-densities of rows far outside a very narrow component (a precision near
@@ -638,18 +638,18 @@ class _Band:
 
 class _CompiledBand:
     """The band of :class:`_Band` as the compiled kernels keep it (NumPy chunks, full covariances):
-    ``entries`` (own * n_rows + row, by component), each component's ``starts``, and the
-    ``whitened`` rows ``(n_entries, d)``."""
+    the ``rows`` of each component (``rows[starts[o]:starts[o + 1]]``) and their ``whitened`` rows
+    ``(n_entries, d)``."""
 
-    def __init__(self, kernels, entries, starts, whitened):
-        self.kernels, self.entries, self.starts, self.whitened = kernels, entries, starts, whitened
+    def __init__(self, kernels, rows, starts, whitened):
+        self.kernels, self.rows, self.starts, self.whitened = kernels, rows, starts, whitened
 
     def moments(self, wresp_t, n_shared: int, cov):
         """As :meth:`_Band.moments` (full covariances: ``second`` of shape (n_own, d, d))."""
         n_own, d = self.starts.shape[0] - 1, self.whitened.shape[1]
         mass, first, second = np.zeros(n_own), np.zeros((n_own, d)), np.zeros((n_own, d, d))
         weighted = scratch("band_weighted", self.whitened.shape, self.whitened.dtype)
-        self.kernels.band_moments(self.whitened, self.entries, self.starts, n_shared, wresp_t, weighted, mass,
+        self.kernels.band_moments(self.whitened, self.rows, self.starts, n_shared, wresp_t, weighted, mass,
                                   first, second)
         return mass, first, second
 
