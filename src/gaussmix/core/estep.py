@@ -21,7 +21,10 @@ can count (a rounding bound of the shared products' approximation tells which: a
 mean, whitened by its precision factor (``|U_k'(x - m_k)|^2``), and its statistics are
 summed from those whitened rows and mapped back in float64.  Every other component stays
 in the shared products.  Ordinary float64 fits have no such component and are unchanged
-bit for bit; float32 fits of narrow, rotated clusters have several.
+bit for bit; float32 fits of narrow, rotated clusters have several.  For full covariances on
+NumPy chunks the band runs as compiled kernels when numba is installed
+(:mod:`gaussmix.core.compiled`: the same test and arithmetic in three GIL-free calls instead of
+some sixty array calls); otherwise, and for tensors, as array calls.
 
 Chunks may be NumPy arrays or tensors of another array library (PyTorch, on any
 device): the kernel is written once against the chunk's array namespace (see
@@ -247,7 +250,8 @@ class EStep:
 
         Returns ``(log_prob, design_t, band)``: the log-probabilities, shape
         ``(n_components, n_rows)`` in the chunk's component order (shared first), the shared
-        design, and the own-centred components' rows that count (a :class:`_Band`, or None).
+        design, and the own-centred components' rows that count (a :class:`_Band` or, compiled, a
+        :class:`_CompiledBand`; None when there are none).
         """
         X = self._rows(X)
         coef, row_factor_t, _, centres, factors, constants, residuals, bounds, neg_half = self._constants(X)
