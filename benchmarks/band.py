@@ -59,8 +59,9 @@ def measure(name: str, reps: int, n_jobs: int | None, iterations: int = 6) -> di
     X = workload_data(w)
     params = _fitted_params(w, X, iterations)
     width = row_width(w.covariance_type, w.k, w.d)
+    X32 = X.astype(np.float32)
     f64 = ArrayData(X, row_width=width, n_jobs=n_jobs)
-    f32 = ArrayData(X.astype(np.float32), row_width=width, n_jobs=n_jobs)
+    f32 = ArrayData(X32, row_width=width, n_jobs=n_jobs)
     plain = estep.EStep(params, np.float32)
     limit = estep.CANCELLATION_LIMIT
     estep.CANCELLATION_LIMIT = float("inf")
@@ -78,7 +79,7 @@ def measure(name: str, reps: int, n_jobs: int | None, iterations: int = 6) -> di
             for _ in range(reps):
                 for key, (data, es, enabled) in runs.items():
                     times[key].append(_pass(data, es, enabled))
-            kernels = _kernel_seconds(X.astype(np.float32), params, width)
+            kernels = _kernel_seconds(X32, params, width)
     finally:
         compiled.enabled = True
     med = {key: statistics.median(v) for key, v in times.items()}

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from .measure import timed_fit  # noqa: E402
 from .report import machine_info  # noqa: E402
-from .workloads import Workload, make_data, make_rotated  # noqa: E402
+from .workloads import Workload, workload_data  # noqa: E402
 
 #: B400kR: rotated, stretched clusters (``workloads.make_rotated``) moved this far from zero
 ROTATED_OFFSET = 1e4
@@ -75,7 +75,10 @@ def main(argv=None) -> None:
             continue
         for dtype in ("float64", "float32"):
             w = Workload(name, n // scale, d, k, "full", dtype, data=data)
-            X = make_data(w) if data == "blobs" else (make_rotated(w.with_dtype("float64")) + ROTATED_OFFSET).astype(dtype)
+            X = workload_data(w.with_dtype("float64"))
+            if data == "rotated":
+                X += ROTATED_OFFSET
+            X = X.astype(dtype, copy=False)
             result = per_iteration(X, w, reps, args.iters)
             rows.append((w, result))
             print(f"{name} {dtype}: sklearn {result['sklearn']:.3f} s/iter, gaussmix {result['gaussmix']:.4f} s/iter",
